@@ -1,0 +1,1 @@
+"""The `journey` command: the command-line composition root."""

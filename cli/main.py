@@ -1,0 +1,65 @@
+"""`journey`: run, load and inspect the customer-journey store (SPEC 9)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+
+from journey.adapters import migrate as migrations
+from journey.importer import import_lines
+from journey.runtime import database_url, open_store
+from journey.settings import Settings
+
+app = typer.Typer(help="The customer-journey store.", no_args_is_help=True)
+console = Console(stderr=True)
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema to the newest revision (alembic)."""
+    url = database_url(Settings.from_env())
+    migrations.upgrade(url)
+    console.print("[green]schema is at the newest revision")
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSON Lines, one event per line")],
+    batch: Annotated[int, typer.Option(min=1, max=1000, help="events per atomic batch")] = 1000,
+) -> None:
+    """Bulk-load events from JSON Lines with the API's validation and idempotency."""
+    settings = Settings.from_env()
+    with open_store(settings) as store, file.open("rb") as lines, Progress(
+        *Progress.get_default_columns()[:-1], BarColumn(), DownloadColumn(),
+        TransferSpeedColumn(), TimeRemainingColumn(), console=console,
+    ) as progress:
+        task = progress.add_task(f"importing {file.name}", total=file.stat().st_size)
+        summary = import_lines(
+            store.ingestor, lines, lambda done: progress.advance(task, done), batch_lines=batch
+        )
+    console.print(
+        f"created {summary.created}, duplicate {summary.duplicate}, rejected {summary.rejected}"
+    )
+    for number, reason in summary.rejects:
+        console.print(f"  line {number}: {reason}", markup=False, highlight=False)
+    if summary.rejected > len(summary.rejects):
+        console.print(f"  ... and {summary.rejected - len(summary.rejects)} more")
+    raise typer.Exit(1 if summary.rejected else 0)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+) -> None:
+    """Run the HTTP API, the web pages and the projection workers."""
+    console.print("[yellow]the HTTP API is not built yet (issue 5)")
+    raise typer.Exit(2)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,37 @@
+"""The eventsourcing application around the store: one stream per customer in
+the `journey_events` table, text originator ids, orjson states, and the store's
+own recorder (positions, idempotency and the hash chain; see
+`journey.adapters.postgres`). Tables come from alembic, never from the library."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import Transcoder
+
+from journey.serialization import OrjsonTranscoder
+
+RECORDER_TOPIC = "journey.adapters.postgres:JourneyRecorder"
+
+
+class JourneyApplication(Application[str]):
+    name = "journey"
+
+    def construct_transcoder(self) -> Transcoder:
+        return OrjsonTranscoder()
+
+
+def application_env(connection: Mapping[str, str], pool_size: int = 4) -> dict[str, str]:
+    """The library's settings for a database given as POSTGRES_* values."""
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "APPLICATION_RECORDER_TOPIC": RECORDER_TOPIC,
+        "ORIGINATOR_ID_TYPE": "text",
+        "CREATE_TABLE": "false",
+        "POSTGRES_POOL_SIZE": str(pool_size),
+        "POSTGRES_MAX_OVERFLOW": "4",
+        "POSTGRES_PRE_PING": "true",
+        "POSTGRES_LOCK_TIMEOUT": "10",
+        **connection,
+    }

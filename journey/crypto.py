@@ -1,0 +1,78 @@
+"""Personal data at rest (SPEC 7): AES-GCM with one data key per customer.
+
+Data keys are wrapped by the master key before they are stored; destroying a
+customer's wrapped key makes every sealed `pii` of that customer unreadable
+(crypto-shredding) without touching an event. Pure functions, no I/O.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from typing import Any
+
+import orjson
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+NONCE_BYTES = 12
+ERASED = "[erased]"
+
+
+def new_data_key() -> bytes:
+    return AESGCM.generate_key(bit_length=256)
+
+
+def wrap_key(master_key: bytes, customer_id: str, data_key: bytes) -> bytes:
+    return _seal(master_key, data_key, b"key:" + customer_id.encode())
+
+
+def unwrap_key(master_key: bytes, customer_id: str, wrapped: bytes) -> bytes:
+    return _open(master_key, wrapped, b"key:" + customer_id.encode())
+
+
+def seal_pii(data_key: bytes, event_id: str, pii: dict[str, str]) -> dict[str, Any]:
+    """The stored form of `pii`: its field names and one ciphertext of the whole object."""
+    blob = _seal(data_key, orjson.dumps(pii, option=orjson.OPT_SORT_KEYS), _pii_aad(event_id))
+    return {"fields": sorted(pii), "sealed": base64.b64encode(blob).decode()}
+
+
+def open_pii(data_key: bytes | None, event_id: str, stored: dict[str, Any]) -> dict[str, str]:
+    """The clear `pii`, or every field reading `[erased]` when the key is gone."""
+    if data_key is not None:
+        try:
+            clear = _open(data_key, base64.b64decode(stored["sealed"]), _pii_aad(event_id))
+        except InvalidTag:
+            pass
+        else:
+            opened: dict[str, str] = orjson.loads(clear)
+            return opened
+    return redacted_pii(stored, ERASED)
+
+
+def redacted_pii(stored: dict[str, Any], placeholder: str) -> dict[str, str]:
+    return {name: placeholder for name in stored["fields"]}
+
+
+def content_digest(data_key: bytes, canonical: dict[str, Any]) -> bytes:
+    """Keyed digest of an event's normalised content, for the idempotency check.
+
+    Keyed by the customer's data key, so it reveals nothing of the pii once the
+    key is destroyed."""
+    message = orjson.dumps(canonical, option=orjson.OPT_SORT_KEYS)
+    return hmac.new(data_key, message, hashlib.sha256).digest()
+
+
+def _pii_aad(event_id: str) -> bytes:
+    return b"pii:" + event_id.encode()
+
+
+def _seal(key: bytes, clear: bytes, aad: bytes) -> bytes:
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + AESGCM(key).encrypt(nonce, clear, aad)
+
+
+def _open(key: bytes, blob: bytes, aad: bytes) -> bytes:
+    return AESGCM(key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad)

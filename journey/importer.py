@@ -1,0 +1,90 @@
+"""Bulk import of JSON Lines (SPEC 9 `journey import`): the API's validation and
+idempotency, in atomic batches; a bad line is reported and skipped, never
+stopping the valid ones. Streams the file: memory stays flat whatever its size."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+
+import orjson
+
+from journey.adapters.postgres import EventConflict
+from journey.ingestion import BatchRejected, Ingestor
+from journey.validation import EventIn
+
+BATCH_LINES = 1000
+MAX_REPORTED = 1000
+
+
+@dataclass
+class ImportSummary:
+    created: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    rejects: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason)
+
+    def reject(self, line_number: int, reason: str) -> None:
+        self.rejected += 1
+        if len(self.rejects) < MAX_REPORTED:
+            self.rejects.append((line_number, reason))
+
+
+def import_lines(
+    ingestor: Ingestor,
+    lines: Iterable[bytes],
+    progress: Callable[[int], None] = lambda _: None,
+    batch_lines: int = BATCH_LINES,
+) -> ImportSummary:
+    summary = ImportSummary()
+    numbered = ((n, line) for n, line in enumerate(lines, start=1) if line.strip())
+    for chunk in _chunks(numbered, batch_lines):
+        valid = _valid_events(ingestor, chunk, summary)
+        _append(ingestor, valid, summary)
+        progress(sum(len(line) for _, line in chunk))
+    return summary
+
+
+def _valid_events(
+    ingestor: Ingestor, chunk: list[tuple[int, bytes]], summary: ImportSummary
+) -> list[tuple[int, EventIn]]:
+    valid = []
+    for number, line in chunk:
+        try:
+            raw = orjson.loads(line)
+        except orjson.JSONDecodeError as error:
+            summary.reject(number, f"invalid JSON: {error}")
+            continue
+        try:
+            (event,) = ingestor.validate([raw])
+        except BatchRejected as rejected:
+            summary.reject(number, "; ".join(str(v).split(": ", 1)[1] for v in rejected.violations))
+            continue
+        valid.append((number, event))
+    return valid
+
+
+def _append(ingestor: Ingestor, valid: list[tuple[int, EventIn]], summary: ImportSummary) -> None:
+    """Append a batch atomically; lines in conflict are rejected and the rest retried."""
+    while valid:
+        try:
+            results = ingestor.append_valid([event for _, event in valid])
+        except EventConflict as conflict:
+            bad = {index for index, _, _ in conflict.conflicts}
+            for index in sorted(bad):
+                number, event = valid[index]
+                summary.reject(number, f"id {event.id!r} already stored with different content")
+            valid = [line for index, line in enumerate(valid) if index not in bad]
+            continue
+        for result in results:
+            if result.status == "created":
+                summary.created += 1
+            else:
+                summary.duplicate += 1
+        return
+
+
+def _chunks(items: Iterator[tuple[int, bytes]], size: int) -> Iterator[list[tuple[int, bytes]]]:
+    while chunk := list(islice(items, size)):
+        yield chunk

@@ -1,0 +1,120 @@
+"""Ingestion (SPEC 2.3): validate a batch, seal its pii, and append it atomically
+and idempotently to the customers' streams.
+
+The service holds no SQL: the event writer (`JourneyRecorder`) and the key store
+come in through the constructor, wired by `journey.runtime`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from eventsourcing.persistence import Mapper
+
+from journey.adapters.keys import DataKey
+from journey.adapters.postgres import Appended, NewEvent, StaleDataKey
+from journey.crypto import content_digest, seal_pii
+from journey.events import EVENT_CLASSES
+from journey.validation import EventIn, Violation, validate_event
+
+MAX_BATCH = 1000
+
+
+class BatchRejected(ValueError):
+    """The batch breaks SPEC 2 rules; nothing of it was stored."""
+
+    def __init__(self, violations: Sequence[Violation]):
+        self.violations = list(violations)
+        super().__init__("; ".join(map(str, self.violations)))
+
+
+@dataclass(frozen=True, slots=True)
+class AppendResult:
+    id: str
+    status: str  # "created" | "duplicate"
+    position: int
+
+
+class EventWriter(Protocol):
+    def append(self, events: Sequence[NewEvent]) -> list[Appended]: ...
+
+
+class DataKeys(Protocol):
+    def data_keys(self, customer_ids: Iterable[str]) -> dict[str, DataKey]: ...
+    def forget(self, customer_ids: Iterable[str]) -> None: ...
+
+
+class Ingestor:
+    def __init__(
+        self,
+        writer: EventWriter,
+        keys: DataKeys,
+        mapper: Mapper[str],
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ):
+        self._writer = writer
+        self._keys = keys
+        self._mapper = mapper
+        self._clock = clock
+
+    def validate(self, raw_batch: Sequence[object]) -> list[EventIn]:
+        """The batch's events, or `BatchRejected` naming every bad event and field."""
+        if len(raw_batch) > MAX_BATCH:
+            raise BatchRejected([Violation(MAX_BATCH, None, "(batch)", f"more than {MAX_BATCH} events")])
+        now = self._clock()
+        valid: list[EventIn] = []
+        violations: list[Violation] = []
+        for index, raw in enumerate(raw_batch):
+            checked = validate_event(raw, index, now)
+            if isinstance(checked, list):
+                violations += checked
+            else:
+                valid.append(checked)
+        if violations:
+            raise BatchRejected(violations)
+        return valid
+
+    def append(self, raw_batch: Sequence[object]) -> list[AppendResult]:
+        """Validate and store a batch: all of it or nothing."""
+        return self.append_valid(self.validate(raw_batch))
+
+    def append_valid(self, events: Sequence[EventIn]) -> list[AppendResult]:
+        for _ in range(3):
+            keys = self._keys.data_keys({e.customer_id for e in events})
+            prepared = [self._prepare(e, keys[e.customer_id]) for e in events]
+            try:
+                appended = self._writer.append(prepared)
+            except StaleDataKey:
+                self._keys.forget({e.customer_id for e in events})
+                continue
+            return [AppendResult(a.event_id or "", _status(a), a.position) for a in appended]
+        raise StaleDataKey("data keys kept changing while appending")
+
+    def _prepare(self, event: EventIn, key: DataKey) -> NewEvent:
+        canonical = event.canonical()
+        domain_event = EVENT_CLASSES[event.type](
+            originator_id=event.customer_id,
+            originator_version=0,  # assigned by the store at append
+            timestamp=event.occurred_at,
+            id=event.id,
+            channel=event.channel,
+            case_id=event.case_id,
+            agent_id=event.agent_id,
+            data=event.data,
+            pii=seal_pii(key.key, event.id, event.pii) if event.pii else None,
+        )
+        return NewEvent(
+            stored=self._mapper.to_stored_event(domain_event),
+            event_id=event.id,
+            occurred_at=event.occurred_at,
+            case_id=event.case_id,
+            content_digest=content_digest(key.key, canonical),
+            data_key_check=key.wrapped if event.pii else None,
+        )
+
+
+def _status(appended: Appended) -> str:
+    return "created" if appended.created else "duplicate"

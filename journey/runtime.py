@@ -1,0 +1,61 @@
+"""The composition root of the store: database, library application, recorder,
+key store and ingestion, wired once from `Settings`.
+
+The CLI, the API and the projection workers all start here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.postgres import PostgresDatastore
+
+from journey.adapters.database import ConnectionParams, ensure_database, resolve_database_url
+from journey.adapters.keys import KeyStore
+from journey.adapters.postgres import JourneyRecorder
+from journey.application import JourneyApplication, application_env
+from journey.ingestion import Ingestor
+from journey.settings import Settings
+
+
+@dataclass
+class Store:
+    settings: Settings
+    database_url: str
+    app: JourneyApplication
+    recorder: JourneyRecorder
+    keys: KeyStore
+    ingestor: Ingestor
+
+    @property
+    def datastore(self) -> PostgresDatastore:
+        return self.recorder.datastore
+
+    def close(self) -> None:
+        self.app.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def database_url(settings: Settings) -> str:
+    url = resolve_database_url(settings.database_url, settings.data_dir)
+    ensure_database(url)
+    return url
+
+
+def open_store(settings: Settings, url: str | None = None, pool_size: int = 4) -> Store:
+    """Connect to the (migrated) database as the application's role."""
+    url = url or database_url(settings)
+    params = ConnectionParams.from_url(url)
+    app = JourneyApplication(env=application_env(params.as_eventsourcing_env(), pool_size))
+    recorder = app.recorder
+    assert isinstance(recorder, JourneyRecorder)
+    pool_kwargs: dict[str, Any] = recorder.datastore.pool.kwargs  # type: ignore[assignment]
+    pool_kwargs["options"] = f"-c role={settings.db_role}"
+    keys = KeyStore(recorder.datastore.pool, settings.master_key)
+    ingestor = Ingestor(recorder, keys, app.mapper)
+    return Store(settings, url, app, recorder, keys, ingestor)

@@ -1,0 +1,56 @@
+"""`journey import`: JSON Lines in atomic batches; bad lines reported by number
+and skipped, valid lines stored; idempotent on a second run."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from journey.importer import import_lines
+from journey.runtime import Store
+from journey.settings import Settings
+from tests.factories import event
+
+
+def lines(*events: Any) -> list[bytes]:
+    return [e if isinstance(e, bytes) else orjson.dumps(e) for e in events]
+
+
+def test_bad_lines_are_rejected_by_number_and_the_rest_stored(store: Store) -> None:
+    conflicting = event(id="dup-1")
+    store.ingestor.append([conflicting])
+    summary = import_lines(store.ingestor, lines(
+        event(), b"{not json", event(channel="fax"), b"", event(),
+        {**conflicting, "channel": "phone"}, conflicting,
+    ), batch_lines=3)
+    assert (summary.created, summary.duplicate, summary.rejected) == (2, 1, 3)
+    assert [n for n, _ in summary.rejects] == [2, 3, 6]
+    assert "channel" in summary.rejects[1][1]
+    assert "different content" in summary.rejects[2][1]
+
+
+def test_importing_the_same_file_twice_creates_nothing_new(store: Store) -> None:
+    batch = lines(*(event() for _ in range(25)))
+    first = import_lines(store.ingestor, batch, batch_lines=10)
+    second = import_lines(store.ingestor, batch, batch_lines=10)
+    assert (first.created, second.created, second.duplicate) == (25, 0, 25)
+
+
+def test_the_command_prints_a_summary_and_exits_non_zero_on_rejects(
+    store: Store, settings: Settings, tmp_path: Path
+) -> None:
+    file = tmp_path / "events.jsonl"
+    file.write_bytes(b"\n".join(lines(event(), event(occurred_at="2026-03-02T10:00:00"))) + b"\n")
+    env = {**os.environ, "JOURNEY_DATABASE_URL": settings.database_url or "",
+           "JOURNEY_MASTER_KEY": os.environ.get("JOURNEY_MASTER_KEY", "")}
+    env["JOURNEY_MASTER_KEY"] = __import__("tests.plugins.database", fromlist=["x"]).TEST_MASTER_KEY
+    done = subprocess.run([sys.executable, "-m", "cli", "import", str(file)], env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 1, done.stderr
+    assert "created 1, duplicate 0, rejected 1" in done.stderr
+    assert "line 2: occurred_at" in done.stderr
