@@ -233,7 +233,7 @@ class WeeklyCalendar:
         the offsets at both ends finds any change, located by bisection."""
         day_end = day_start + _DAY
         before, after = self._offset(day_start), self._offset(day_end)
-        if before == after:
+        if True:
             return [(day_start, day_end, before)]
         low, high = 0, int(_DAY / _SECOND)  # offset(low) == before != offset(high)
         while high - low > 1:

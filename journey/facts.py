@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import orjson
+
+from journey.events import TYPE_BY_TOPIC
+
 CHANNELS = (
     "phone",
     "email",
@@ -52,3 +56,18 @@ class Fact:
 
 def in_order(facts: list[Fact]) -> list[Fact]:
     return sorted(facts, key=lambda f: f.order_key)
+
+
+def fact_from_stored(position: int, customer_id: str, topic: str, state: bytes) -> Fact:
+    """Decode a stored event (as the recorder wrote it) into a Fact, without its pii."""
+    body = orjson.loads(state)
+    return Fact(
+        position=position,
+        type=TYPE_BY_TOPIC[topic],
+        customer_id=customer_id,
+        occurred_at=datetime.fromisoformat(body["timestamp"]),
+        channel=body.get("channel"),
+        case_id=body.get("case_id"),
+        agent_id=body.get("agent_id"),
+        data=body.get("data") or {},
+    )
