@@ -7,7 +7,7 @@ can never disagree. Timestamps stay datetimes here; the API renders them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -63,9 +63,17 @@ def sla_document(instance: SlaInstance, at: datetime) -> dict[str, Any]:
 
 def case_document(reading: CaseReading, at: datetime) -> dict[str, Any]:
     """The SPEC 8 answer of `GET /v1/cases/{case_id}`, breaches judged at `at`."""
-    document: dict[str, Any] = {name: getattr(reading.state, name) for name in CASE_FIELDS}
-    document["agents"] = sorted(reading.state.agents)
-    document["sla"] = [sla_document(i, at) for i in reading.sla]
+    fields = {name: getattr(reading.state, name) for name in CASE_FIELDS}
+    return stored_case_document(fields, reading.sla, at)
+
+
+def stored_case_document(
+    fields: Mapping[str, Any], sla: Sequence[SlaInstance], at: datetime
+) -> dict[str, Any]:
+    """The same answer from stored case fields (a projection row) and SLA instances."""
+    document: dict[str, Any] = {name: fields[name] for name in CASE_FIELDS}
+    document["agents"] = sorted(fields["agents"])
+    document["sla"] = [sla_document(i, at) for i in sla]
     return document
 
 

@@ -1,0 +1,120 @@
+"""The shared base of every projection: a view (its tables and its tracking
+position, written in one transaction) and a projection (a fold of facts into
+the view, batch by batch).
+
+Built on the eventsourcing 9.5 projection API: a view is a
+`PostgresTrackingRecorder` (tracking table `<name>_tracking`, `max_tracking_id`,
+`wait`), a projection is an `eventsourcing.projection.Projection` (`name`,
+`topics`, `process_event`). Projections here also take whole batches
+(`process_batch`), which `projections.runner` uses: one transaction per batch
+instead of per event.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, ClassVar
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from eventsourcing.projection import Projection
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Composed, Identifier
+
+from journey.events import CustomerEvent
+from journey.facts import Fact
+from journey.sla import PolicyFor
+
+APPLICATION_NAME = "journey"  # the tracked application: positions are its notification ids
+
+
+@dataclass(frozen=True)
+class Context:
+    """What projections are configured with (settings, never clocks)."""
+
+    policy_for: PolicyFor
+    repeat_window: timedelta = timedelta(days=7)
+
+
+class View(PostgresTrackingRecorder):
+    """A projection's tables. `TABLES` maps a table's role to its DDL, written with
+    `{table}` standing for the table's identifier; table names are the view's
+    name plus the role (`cases_v1`, `cases_v1_facts`, ...)."""
+
+    TABLES: ClassVar[dict[str, str]] = {}
+    INDEXES: ClassVar[dict[str, tuple[str, str]]] = {}  # index suffix: (table role, DDL)
+
+    def __init__(self, datastore: PostgresDatastore, name: str):
+        super().__init__(datastore, tracking_table_name=f"{name}_tracking")
+        self.name = name
+        for role, ddl in self.TABLES.items():
+            self.sql_create_statements.append(SQL(ddl).format(table=self.table(role)))
+        for suffix, (role, ddl) in self.INDEXES.items():
+            self.sql_create_statements.append(
+                SQL(ddl).format(table=self.table(role), index=Identifier(f"{name}_{suffix}_idx"))
+            )
+
+    def table_name(self, role: str) -> str:
+        return self.name if role == "main" else f"{self.name}_{role}"
+
+    def table(self, role: str = "main") -> Identifier:
+        return Identifier(self.table_name(role))
+
+    def table_names(self) -> list[str]:
+        return [self.table_name(role) for role in self.TABLES] + [self.tracking_table_name]
+
+    def sql(self, template: str, **roles: str) -> Composed:
+        """A statement with `{role}` placeholders filled by the view's table identifiers."""
+        return SQL(template).format(**{key: self.table(role) for key, role in roles.items()})
+
+    @contextmanager
+    def transaction(self, tracking: Tracking) -> Iterator[Cursor[DictRow]]:
+        """One transaction for a batch's table changes and its tracking position:
+        exactly once, restartable. A position already recorded fails the batch."""
+        with self.datastore.transaction(commit=True) as curs:
+            yield curs
+            self._insert_tracking(curs, tracking)
+
+    def position(self) -> int:
+        return self.max_tracking_id(APPLICATION_NAME) or 0
+
+
+class BatchProjection(Projection[View]):
+    """A fold of facts into a view. Subclasses set `name` (with a version suffix:
+    bump it to rebuild from scratch beside the old one), `topics`, `view_class`,
+    and write `process_batch` with no SQL and no clock reads."""
+
+    view_class: ClassVar[type[View]]
+    topics: tuple[str, ...] = ()
+
+    def __init__(self, view: View, context: Context):
+        super().__init__(view)
+        self.context = context
+
+    @property
+    def view(self) -> View:
+        return self._view
+
+    @abstractmethod
+    def process_batch(self, facts: Sequence[Fact], tracking: Tracking) -> None:
+        """Apply a batch of facts in position order and record `tracking` with it."""
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        """The library's one-event path (`ProjectionRunner`), as a batch of one."""
+        assert isinstance(domain_event, CustomerEvent)
+        fact = Fact(
+            position=tracking.notification_id,
+            type=domain_event.type_name,
+            customer_id=domain_event.originator_id,
+            occurred_at=domain_event.timestamp,
+            channel=domain_event.channel,
+            case_id=domain_event.case_id,
+            agent_id=domain_event.agent_id,
+            data=domain_event.data,
+        )
+        self.process_batch([fact], tracking)

@@ -1,0 +1,109 @@
+"""Repeat contacts and channel switches (SPEC 4).
+
+Question: which inbound contacts (abandoned ones included) came within the
+repeat window after another contact of the same customer, and which of those
+switched channel? Per customer and per channel and UTC day.
+Reads: `contact.inbound`.
+How: one row per contact with its flags under the configured window
+(`JOURNEY_REPEAT_WINDOW`, default 7 days). A batch inserts its contacts, then
+re-classifies, per customer, everything from its earliest new contact on (with
+the one contact before it) through `journey.contacts.classify_contacts`: a
+late contact changes its own flags and its successor's. Counts are summed at
+query time; another window is answered from the same rows by the same fold.
+Rebuild: `journey projections rebuild contacts_v1` (needed after changing the
+configured window), or bump the suffix of `name`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import ClassVar
+
+from eventsourcing.persistence import Tracking
+from psycopg import Cursor
+from psycopg.rows import DictRow
+
+from journey.contacts import ContactMark, classify_contacts
+from journey.events import TOPIC_BY_TYPE
+from journey.facts import Fact
+from projections.base import BatchProjection, View
+
+
+class ContactsView(View):
+    TABLES: ClassVar[dict[str, str]] = {
+        "main": "CREATE TABLE IF NOT EXISTS {table} (customer_id text NOT NULL, "
+        "position bigint NOT NULL, occurred_at timestamptz NOT NULL, channel text, "
+        "abandoned boolean NOT NULL, is_repeat boolean NOT NULL DEFAULT false, "
+        "is_switch boolean NOT NULL DEFAULT false, PRIMARY KEY (customer_id, position))",
+    }
+    INDEXES: ClassVar[dict[str, tuple[str, str]]] = {
+        "occurred": ("main", "CREATE INDEX IF NOT EXISTS {index} ON {table} (occurred_at)"),
+        "timeline": ("main", "CREATE INDEX IF NOT EXISTS {index} ON {table} "
+                     "(customer_id, occurred_at, position)"),
+    }
+
+    def record(
+        self,
+        contacts: Sequence[Fact],
+        classify: Callable[[list[Fact]], list[ContactMark]],
+        tracking: Tracking,
+    ) -> None:
+        with self.transaction(tracking) as curs:
+            curs.executemany(
+                self.sql("INSERT INTO {c} (customer_id, position, occurred_at, channel, abandoned) "
+                         "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING", c="main"),
+                [(f.customer_id, f.position, f.occurred_at, f.channel, f.is_abandoned_contact)
+                 for f in contacts],
+            )
+            bounds: dict[str, datetime] = {}
+            for f in contacts:
+                bounds[f.customer_id] = min(f.occurred_at, bounds.get(f.customer_id, f.occurred_at))
+            changed = [  # the contact before a bound is context: its flags stay
+                (customer, m.position, m.is_repeat, m.is_channel_switch)
+                for customer, facts in self._neighbourhoods(curs, bounds).items()
+                for m in classify(facts)
+                if m.occurred_at >= bounds[customer]
+            ]
+            curs.executemany(
+                self.sql("UPDATE {c} SET is_repeat = %s, is_switch = %s "
+                         "WHERE customer_id = %s AND position = %s "
+                         "AND (is_repeat, is_switch) IS DISTINCT FROM (%s, %s)", c="main"),
+                [(r, s, c, p, r, s) for c, p, r, s in changed],
+            )
+
+    def _neighbourhoods(
+        self, curs: Cursor[DictRow], bounds: dict[str, datetime]
+    ) -> dict[str, list[Fact]]:
+        """Per customer: the last contact before its bound and every contact from it on."""
+        curs.execute(
+            self.sql(
+                "SELECT n.* FROM unnest(%s::text[], %s::timestamptz[]) AS b(customer_id, bound) "
+                "CROSS JOIN LATERAL ((SELECT * FROM {c} WHERE customer_id = b.customer_id "
+                "AND occurred_at < b.bound ORDER BY occurred_at DESC, position DESC LIMIT 1) "
+                "UNION ALL (SELECT * FROM {c} WHERE customer_id = b.customer_id "
+                "AND occurred_at >= b.bound)) AS n", c="main"),
+            (list(bounds), list(bounds.values())),
+        )
+        found: dict[str, list[Fact]] = {}
+        for row in curs:
+            found.setdefault(row["customer_id"], []).append(Fact(
+                position=row["position"], type="contact.inbound", customer_id=row["customer_id"],
+                occurred_at=row["occurred_at"], channel=row["channel"],
+                data={"abandoned": row["abandoned"]},
+            ))
+        return found
+
+
+class ContactsProjection(BatchProjection):
+    name = "contacts_v1"
+    view_class = ContactsView
+    topics = (TOPIC_BY_TYPE["contact.inbound"],)
+
+    def process_batch(self, facts: Sequence[Fact], tracking: Tracking) -> None:
+        assert isinstance(self.view, ContactsView)
+        contacts = [f for f in facts if f.type == "contact.inbound"]
+        self.view.record(contacts, self._classify, tracking)
+
+    def _classify(self, facts: list[Fact]) -> list[ContactMark]:
+        return classify_contacts(facts, self.context.repeat_window)

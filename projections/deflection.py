@@ -1,0 +1,75 @@
+"""Self-service deflection: the worked example of docs/projections.md (not in SPEC).
+
+Question: how often does a helpful self-service use (help article, FAQ, bot)
+spare the customer a contact? A use is *deflected* when it was marked helpful
+and the same customer made no inbound contact within the 24 hours after it.
+Reads: `self_service.used` and `contact.inbound`.
+How: uses and contacts are kept per customer; each batch re-judges the uses of
+the customers it touches, so a late contact undoes a deflection where it
+occurred. Uses younger than 24 hours are reported as pending at query time.
+Rebuild: `journey projections rebuild deflection_v1`, or bump the suffix of `name`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from eventsourcing.persistence import Tracking
+
+from journey.events import TOPIC_BY_TYPE
+from journey.facts import Fact
+from projections.base import BatchProjection, View
+
+WINDOW = "24 hours"
+
+
+class DeflectionView(View):
+    TABLES: ClassVar[dict[str, str]] = {
+        "main": "CREATE TABLE IF NOT EXISTS {table} (customer_id text NOT NULL, "
+        "position bigint NOT NULL, occurred_at timestamptz NOT NULL, channel text NOT NULL, "
+        "helpful boolean, deflected boolean NOT NULL DEFAULT false, "
+        "PRIMARY KEY (customer_id, position))",
+        "contacts": "CREATE TABLE IF NOT EXISTS {table} (customer_id text NOT NULL, "
+        "position bigint NOT NULL, occurred_at timestamptz NOT NULL, "
+        "PRIMARY KEY (customer_id, position))",
+    }
+    INDEXES: ClassVar[dict[str, tuple[str, str]]] = {
+        "occurred": ("main", "CREATE INDEX IF NOT EXISTS {index} ON {table} (occurred_at)"),
+    }
+
+    def record(self, uses: Sequence[Fact], contacts: Sequence[Fact], tracking: Tracking) -> None:
+        with self.transaction(tracking) as curs:
+            curs.executemany(
+                self.sql("INSERT INTO {u} (customer_id, position, occurred_at, channel, helpful) "
+                         "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING", u="main"),
+                [(f.customer_id, f.position, f.occurred_at, f.channel, f.data.get("helpful"))
+                 for f in uses],
+            )
+            curs.executemany(
+                self.sql("INSERT INTO {c} VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+                         c="contacts"),
+                [(f.customer_id, f.position, f.occurred_at) for f in contacts],
+            )
+            customers = sorted({f.customer_id for f in [*uses, *contacts]})
+            curs.execute(
+                self.sql(
+                    "UPDATE {u} AS u SET deflected = coalesce(u.helpful, false) AND NOT EXISTS ("
+                    "SELECT 1 FROM {c} AS c WHERE c.customer_id = u.customer_id "
+                    f"AND c.occurred_at > u.occurred_at AND c.occurred_at <= u.occurred_at "
+                    f"+ interval '{WINDOW}') WHERE u.customer_id = ANY(%s)",
+                    u="main", c="contacts"),
+                (customers,),
+            )
+
+
+class DeflectionProjection(BatchProjection):
+    name = "deflection_v1"
+    view_class = DeflectionView
+    topics = (TOPIC_BY_TYPE["self_service.used"], TOPIC_BY_TYPE["contact.inbound"])
+
+    def process_batch(self, facts: Sequence[Fact], tracking: Tracking) -> None:
+        assert isinstance(self.view, DeflectionView)
+        uses = [f for f in facts if f.type == "self_service.used"]
+        contacts = [f for f in facts if f.type == "contact.inbound"]
+        self.view.record(uses, contacts, tracking)

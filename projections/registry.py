@@ -1,0 +1,117 @@
+"""Which projections run, and how one is built, rebuilt beside the old copy,
+and reported on. Add a projection by adding its class to `PROJECTIONS`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from eventsourcing.postgres import PostgresDatastore
+from psycopg.sql import SQL, Identifier
+
+from journey.adapters.postgres import JourneyRecorder
+from journey.runtime import Store
+from journey.sla_config import load_sla_config
+from projections.base import BatchProjection, Context
+from projections.cases import CasesProjection
+from projections.contacts import ContactsProjection
+from projections.deflection import DeflectionProjection
+from projections.runner import Runner
+from projections.surveys import SurveysProjection
+
+PROJECTIONS: tuple[type[BatchProjection], ...] = (
+    CasesProjection,
+    ContactsProjection,
+    SurveysProjection,
+    DeflectionProjection,
+)
+REBUILD_SUFFIX = "_next"
+
+
+def context_for(store: Store) -> Context:
+    sla = load_sla_config(store.settings.sla_config_path)
+    return Context(policy_for=sla.policy_for, repeat_window=store.settings.repeat_window)
+
+
+def by_name(name: str) -> type[BatchProjection]:
+    for projection_class in PROJECTIONS:
+        if projection_class.name == name:
+            return projection_class
+    known = ", ".join(p.name for p in PROJECTIONS)
+    raise KeyError(f"no projection named {name!r} (known: {known})")
+
+
+def build(
+    projection_class: type[BatchProjection], datastore: PostgresDatastore, context: Context,
+    name: str | None = None,
+) -> BatchProjection:
+    """The projection over its view, tables created when missing."""
+    view = projection_class.view_class(datastore, name or projection_class.name)
+    view.create_table()
+    return projection_class(view, context)
+
+
+@dataclass(frozen=True)
+class ProjectionStatus:
+    name: str
+    position: int
+    lag: int
+    state: str  # "current", "behind", or "rebuilding"
+
+
+def status(store: Store) -> list[ProjectionStatus]:
+    head = store.recorder.max_notification_id() or 0
+    found = []
+    for projection_class in PROJECTIONS:
+        view = projection_class.view_class(store.datastore, projection_class.name)
+        position = view.position() if _exists(store.datastore, view.tracking_table_name) else 0
+        rebuilding = _exists(store.datastore, projection_class.name + REBUILD_SUFFIX + "_tracking")
+        state = "rebuilding" if rebuilding else ("current" if position >= head else "behind")
+        found.append(ProjectionStatus(projection_class.name, position, head - position, state))
+    return found
+
+
+def rebuild(
+    store: Store, context: Context, name: str, progress: Callable[[int, int], None]
+) -> None:
+    """Build a fresh copy beside the live one (which keeps answering), let it catch
+    up, then swap the tables in one transaction. `progress(advanced, head)`."""
+    projection_class = by_name(name)
+    next_name = name + REBUILD_SUFFIX
+    _drop(store.datastore, projection_class.view_class(store.datastore, next_name).table_names())
+    fresh = build(projection_class, store.datastore, context, next_name)
+    runner = Runner(store.recorder, fresh)
+    runner.catch_up(lambda advanced: progress(advanced, _head(store.recorder)))
+    _swap(store.datastore, fresh.view.table_names(), next_name, name)
+    Runner(store.recorder, build(projection_class, store.datastore, context)).catch_up()
+
+
+def _head(recorder: JourneyRecorder) -> int:
+    return recorder.max_notification_id() or 0
+
+
+def _exists(datastore: PostgresDatastore, table: str) -> bool:
+    with datastore.transaction(commit=False) as curs:
+        curs.execute("SELECT to_regclass(%s) IS NOT NULL AS found", (table,))
+        row = curs.fetchone()
+        return bool(row and row["found"])
+
+
+def _drop(datastore: PostgresDatastore, tables: list[str]) -> None:
+    with datastore.transaction(commit=True) as curs:
+        for table in tables:
+            curs.execute(SQL("DROP TABLE IF EXISTS {}").format(Identifier(table)))
+
+
+def _swap(datastore: PostgresDatastore, tables: list[str], new: str, old: str) -> None:
+    """Drop the old copy and give the new one its names, tables and indexes alike."""
+    with datastore.transaction(commit=True) as curs:
+        for table in tables:
+            target = old + table.removeprefix(new)
+            curs.execute(SQL("DROP TABLE IF EXISTS {}").format(Identifier(target)))
+            curs.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s", (table,))
+            for index in [r["indexname"] for r in curs.fetchall()]:
+                curs.execute(SQL("ALTER INDEX {} RENAME TO {}").format(
+                    Identifier(index), Identifier(old + index.removeprefix(new))))
+            curs.execute(SQL("ALTER TABLE {} RENAME TO {}").format(
+                Identifier(table), Identifier(target)))

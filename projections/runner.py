@@ -1,0 +1,80 @@
+"""Runs projections over the event log: in batches, exactly once, live.
+
+Each step reads the next batch of stored events after the view's tracked
+position (up to the log's head at that moment: every position up to it is
+committed, as writers commit in position order under the recorder's lock),
+folds it, and records the view change and the batch's last position in one
+transaction. `follow` repeats that whenever PostgreSQL NOTIFYs a commit on the
+events table (LISTEN; no sleeping poll loop). Two runners on one view cannot
+apply a batch twice: the second's tracking insert fails and rolls it back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from threading import Event
+
+import psycopg
+from eventsourcing.persistence import IntegrityError, OperationalError, Tracking
+from psycopg.sql import SQL, Identifier
+
+from journey.adapters.postgres import JourneyRecorder
+from journey.facts import fact_from_stored
+from projections.base import APPLICATION_NAME, BatchProjection
+
+log = logging.getLogger(__name__)
+BATCH_SIZE = 2000
+
+
+class Runner:
+    def __init__(self, recorder: JourneyRecorder, projection: BatchProjection,
+                 batch_size: int = BATCH_SIZE):
+        self.recorder = recorder
+        self.projection = projection
+        self.batch_size = batch_size
+
+    def step(self) -> int:
+        """Process one batch; the number of positions advanced (0: caught up)."""
+        position = self.projection.view.position()
+        head = self.recorder.max_notification_id() or 0
+        if head <= position:
+            return 0
+        notifications = self.recorder.select_notifications(
+            start=position, limit=self.batch_size, stop=head,
+            topics=self.projection.topics, inclusive_of_start=False,
+        )
+        full = len(notifications) == self.batch_size
+        last = notifications[-1].id if full else head
+        facts = [fact_from_stored(n.id, str(n.originator_id), n.topic, n.state)
+                 for n in notifications]
+        try:
+            self.projection.process_batch(facts, Tracking(APPLICATION_NAME, last))
+        except IntegrityError:
+            log.info("%s: batch to %s already applied elsewhere", self.projection.name, last)
+        return last - position
+
+    def catch_up(self, progress: Callable[[int], None] = lambda _: None) -> None:
+        while advanced := self.step():
+            progress(advanced)
+
+    def follow(self, stop: Event, wake_timeout: float = 1.0) -> None:
+        """Keep the view current until `stop` is set; survives database restarts."""
+        while not stop.is_set():
+            try:
+                with self._listener() as listener:
+                    while not stop.is_set():
+                        self.catch_up()
+                        for _ in listener.notifies(timeout=wake_timeout, stop_after=1):
+                            pass
+            except (OperationalError, psycopg.OperationalError) as error:
+                log.warning("%s: database unavailable (%s); retrying", self.projection.name, error)
+                stop.wait(1.0)
+
+    def _listener(self) -> psycopg.Connection[tuple[object, ...]]:
+        datastore = self.recorder.datastore
+        kwargs = dict(datastore.pool.kwargs or {})
+        kwargs.pop("row_factory", None)
+        conn = psycopg.connect(autocommit=True, **kwargs)
+        conn.execute(SQL("LISTEN {}").format(Identifier(self.recorder.channel_name)))
+        return conn
