@@ -148,17 +148,27 @@ class WeeklyCalendar:
     def __repr__(self) -> str:
         return f"WeeklyCalendar(name={self.name!r}, timezone={self.timezone!r})"
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, WeeklyCalendar) and self._identity() == other._identity()
+
+    def __hash__(self) -> int:
+        return hash(self._identity())
+
+    def _identity(self) -> tuple[object, ...]:
+        return (self.name, self.timezone, self._week, self.holidays)
+
     def business_seconds(self, start: datetime, end: datetime) -> float:
         """Business time in [start, end), in seconds; 0 when end <= start."""
         begin, finish = as_utc(start), as_utc(end)
         total = timedelta(0)
         day = begin.date()
-        while begin < finish and _midnight(day) < finish:
-            if _midnight(day) >= begin and day.weekday() == 0 and _midnight(day) + _WEEK <= finish:
+        while begin < finish and (midnight := _midnight(day)) < finish:
+            whole_day = begin <= midnight and midnight + _DAY <= finish
+            if whole_day and day.weekday() == 0 and midnight + _WEEK <= finish:
                 total += self._open_in_week(day)
                 day += _WEEK
                 continue
-            if _midnight(day) >= begin and _midnight(day) + _DAY <= finish:
+            if whole_day:
                 total += self._open_in_day(day)
             else:
                 for opens, closes in self._periods_of_day(day):
@@ -171,7 +181,7 @@ class WeeklyCalendar:
         exceeded `seconds` (SPEC 5.2); see `Calendar.deadline`."""
         begin, remaining = as_utc(start), _target(seconds)
         day = begin.date()
-        while True:
+        while True:  # ends: every week has hours, holidays are finitely many
             if _midnight(day) >= begin:
                 if day.weekday() == 0 and self._open_in_week(day) < remaining:
                     remaining -= self._open_in_week(day)
@@ -233,7 +243,7 @@ class WeeklyCalendar:
         the offsets at both ends finds any change, located by bisection."""
         day_end = day_start + _DAY
         before, after = self._offset(day_start), self._offset(day_end)
-        if True:
+        if before == after:
             return [(day_start, day_end, before)]
         low, high = 0, int(_DAY / _SECOND)  # offset(low) == before != offset(high)
         while high - low > 1:

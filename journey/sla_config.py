@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
@@ -18,12 +19,18 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Annotated, Any
 
-import yaml
+import yaml  # type: ignore[import-untyped]
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, ValidationError
 from pydantic_core import ErrorDetails
 
-from journey.calendar import ALWAYS_OPEN, WEEKDAYS, Calendar, WeeklyCalendar, load_zone
-from journey.calendar import parse_day_hours
+from journey.calendar import (
+    ALWAYS_OPEN,
+    WEEKDAYS,
+    Calendar,
+    WeeklyCalendar,
+    load_zone,
+    parse_day_hours,
+)
 from journey.facts import CHANNELS, PRIORITIES
 
 METRICS = ("first_response", "next_response", "resolution")
@@ -116,9 +123,7 @@ def load_sla_config(path: str | Path | None) -> SlaConfig:
     except (OSError, UnicodeDecodeError) as error:
         raise SlaConfigError([f"cannot read the file: {error}"], str(source)) from error
     try:
-        data = json.loads(text, object_pairs_hook=_unique_keys) if source.suffix == ".json" else (
-            yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
-        )
+        data = _parse_json(text) if source.suffix == ".json" else _parse_yaml(text)
     except (ValueError, yaml.YAMLError) as error:
         raise SlaConfigError([f"cannot parse the file: {error}"], str(source)) from error
     return parse_sla_config(data, str(source))
@@ -195,10 +200,8 @@ def _holiday(value: object) -> date:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
     if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value, re.ASCII):
-        try:
+        with suppress(ValueError):
             return date.fromisoformat(value)
-        except ValueError:
-            pass
     raise ValueError(f"invalid holiday {value!r} (expected an ISO date like '2026-12-31')")
 
 
@@ -257,13 +260,15 @@ class _TargetsIn(_StrictModel):
 
 class _PolicyIn(_StrictModel):
     name: str = Field(min_length=1)
-    match: _MatchIn = _MatchIn()
+    match: _MatchIn = Field(default_factory=_MatchIn)
     calendar: str
     targets: _TargetsIn
 
 
 class _ConfigIn(_StrictModel):
-    calendars: dict[Annotated[str, PlainValidator(_calendar_name)], _CalendarIn] = {}  # noqa: RUF012
+    calendars: dict[Annotated[str, PlainValidator(_calendar_name)], _CalendarIn] = Field(
+        default_factory=dict
+    )
     policies: tuple[_PolicyIn, ...]
 
 
@@ -335,6 +340,15 @@ def _policy(policy: _PolicyIn, calendar: Calendar) -> Policy:
     )
 
 
+def _parse_json(text: str) -> object:
+    return json.loads(text, object_pairs_hook=_unique_keys)
+
+
+def _parse_yaml(text: str) -> object:
+    # safe: _UniqueKeyLoader is a SafeLoader
+    return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506
+
+
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     keys = [key for key, _ in pairs]
     for index, key in enumerate(keys):
@@ -343,7 +357,7 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return dict(pairs)
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+class _UniqueKeyLoader(yaml.SafeLoader):  # type: ignore[misc]
     """A safe YAML loader that refuses a key given twice in one mapping."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:

@@ -81,15 +81,24 @@ def admin(database_url: str) -> Iterator[psycopg.Connection[tuple[object, ...]]]
         yield conn
 
 
-@pytest.fixture
-def empty_database(admin: psycopg.Connection[tuple[object, ...]]) -> None:
+def empty(admin: psycopg.Connection[tuple[object, ...]]) -> None:
+    """Empty the migrated tables; drop what the application created (projections)."""
     rows = admin.execute(
         "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
     ).fetchall()
     admin.execute("SET session_replication_role = replica")  # skips the append-only trigger
     for (table,) in rows:
-        admin.execute(psycopg.sql.SQL("TRUNCATE {} CASCADE").format(psycopg.sql.Identifier(table)))
+        name = psycopg.sql.Identifier(str(table))
+        if str(table).startswith("journey_"):
+            admin.execute(psycopg.sql.SQL("TRUNCATE {} CASCADE").format(name))
+        else:
+            admin.execute(psycopg.sql.SQL("DROP TABLE {} CASCADE").format(name))
     admin.execute("RESET session_replication_role")
+
+
+@pytest.fixture
+def empty_database(admin: psycopg.Connection[tuple[object, ...]]) -> None:
+    empty(admin)
 
 
 @pytest.fixture

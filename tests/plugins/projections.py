@@ -1,0 +1,40 @@
+"""Running projections in tests, and reading their tables back for comparison."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+
+from journey.runtime import Store
+from projections.base import BatchProjection
+from projections.registry import PROJECTIONS, build, context_for
+from projections.runner import Runner
+
+
+def catch_up_all(store: Store, batch_size: int = 2000) -> list[BatchProjection]:
+    built = [build(p, store.datastore, context_for(store)) for p in PROJECTIONS]
+    for projection in built:
+        Runner(store.recorder, projection, batch_size).catch_up()
+    return built
+
+
+# What each projection answers, without the positions (which depend on arrival order).
+SNAPSHOT_QUERIES = {
+    "cases": "SELECT case_id, customer_id, status, opened_at, channel, priority, assignee, handoffs, "
+    "agents, inbound_contacts, repeat_contacts, first_response_at, reopens, resolved_at, "
+    "first_contact_resolution FROM {p}cases_v1 ORDER BY case_id",
+    "sla": "SELECT case_id, metric, seq, policy, start, target_seconds, due_at, fulfilled_at "
+    "FROM {p}cases_v1_sla ORDER BY case_id, metric, seq",
+    "contacts": "SELECT customer_id, occurred_at, channel, abandoned, is_repeat, is_switch "
+    "FROM {p}contacts_v1 ORDER BY customer_id, occurred_at",
+    "surveys": "SELECT customer_id, occurred_at, channel, csat, nps, ces FROM {p}surveys_v1 "
+    "ORDER BY customer_id, occurred_at",
+    "deflection": "SELECT customer_id, occurred_at, helpful, deflected FROM {p}deflection_v1 "
+    "ORDER BY customer_id, occurred_at",
+}
+
+
+def snapshot(admin: psycopg.Connection[Any], prefix: str = "") -> dict[str, list[Any]]:
+    return {name: admin.execute(query.replace("{p}", prefix)).fetchall()  # type: ignore[arg-type]
+            for name, query in SNAPSHOT_QUERIES.items()}
