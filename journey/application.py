@@ -12,7 +12,7 @@ from eventsourcing.persistence import Transcoder
 
 from journey.serialization import OrjsonTranscoder
 
-RECORDER_TOPIC = "journey.adapters.postgres:JourneyRecorder"
+FACTORY_TOPIC = "journey.adapters.postgres:JourneyFactory"
 
 
 class JourneyApplication(Application[str]):
@@ -22,11 +22,13 @@ class JourneyApplication(Application[str]):
         return OrjsonTranscoder()
 
 
-def application_env(connection: Mapping[str, str], pool_size: int = 4) -> dict[str, str]:
+def application_env(
+    connection: Mapping[str, str], role: str, pool_size: int = 4
+) -> dict[str, str]:
     """The library's settings for a database given as POSTGRES_* values."""
     return {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        "APPLICATION_RECORDER_TOPIC": RECORDER_TOPIC,
+        "PERSISTENCE_MODULE": FACTORY_TOPIC,
+        "DB_ROLE": role,
         "ORIGINATOR_ID_TYPE": "text",
         "CREATE_TABLE": "false",
         "POSTGRES_POOL_SIZE": str(pool_size),

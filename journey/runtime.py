@@ -6,7 +6,6 @@ The CLI, the API and the projection workers all start here."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from eventsourcing.postgres import PostgresDatastore
 
@@ -51,11 +50,23 @@ def open_store(settings: Settings, url: str | None = None, pool_size: int = 4) -
     """Connect to the (migrated) database as the application's role."""
     url = url or database_url(settings)
     params = ConnectionParams.from_url(url)
-    app = JourneyApplication(env=application_env(params.as_eventsourcing_env(), pool_size))
+    env = application_env(params.as_eventsourcing_env(), settings.db_role, pool_size)
+    app = JourneyApplication(env=env)
     recorder = app.recorder
     assert isinstance(recorder, JourneyRecorder)
-    pool_kwargs: dict[str, Any] = recorder.datastore.pool.kwargs  # type: ignore[assignment]
-    pool_kwargs["options"] = f"-c role={settings.db_role}"
+    _replace_connections_not_acting_as(recorder.datastore.pool, settings.db_role)
     keys = KeyStore(recorder.datastore.pool, settings.master_key)
     ingestor = Ingestor(recorder, keys, app.mapper)
     return Store(settings, url, app, recorder, keys, ingestor)
+
+
+def _replace_connections_not_acting_as(pool: Any, role: str) -> None:
+    """The library opens its pool before the role option can be set: close the
+    connections made without it (the pool replaces them, now with the option)."""
+    if pool.closed:
+        return
+    held = [pool.getconn() for _ in range(pool.max_size)]  # holds every connection
+    for conn in held:
+        if conn.execute("SELECT current_user").fetchone()["current_user"] != role:
+            conn.close()
+        pool.putconn(conn)

@@ -18,7 +18,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
+from eventsourcing.utils import Environment, EnvType
 from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.rows import DictRow
@@ -215,6 +216,21 @@ class JourneyRecorder(PostgresApplicationRecorder):
         stale = [c for c, wrapped in used.items() if current.get(c) != wrapped]
         if stale:
             raise StaleDataKey(f"data keys changed for {stale}")
+
+
+class JourneyFactory(PostgresFactory):
+    """The library's PostgreSQL factory with the store's recorder, whose every
+    connection acts as the application's role (`DB_ROLE`), set before the pool opens."""
+
+    application_recorder_class = JourneyRecorder
+
+    def __init__(self, env: Environment | EnvType | None):
+        super().__init__(env)
+        role = self.env.get("DB_ROLE")
+        if role:
+            kwargs = self.datastore.pool.kwargs
+            assert isinstance(kwargs, dict)
+            kwargs["options"] = f"-c role={role}"
 
 
 def _create_statements(schema: str, table: str) -> Iterable[Composed]:

@@ -1,0 +1,52 @@
+"""`journey projections status|rebuild`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from journey.runtime import open_store
+from journey.settings import Settings
+from projections.registry import by_name, context_for, rebuild, status
+
+projections = typer.Typer(help="Projection positions, lag and rebuilds.", no_args_is_help=True)
+console = Console()
+
+
+@projections.command("status")
+def show_status() -> None:
+    """Each projection's position and lag behind the log."""
+    with open_store(Settings.from_env()) as store:
+        table = Table("projection", "position", "lag (events)", "state")
+        for row in status(store):
+            table.add_row(row.name, str(row.position), str(row.lag), row.state)
+        console.print(table)
+
+
+@projections.command("rebuild")
+def rebuild_one(
+    name: Annotated[str, typer.Argument(help="e.g. cases_v1 (see `journey projections status`)")],
+) -> None:
+    """Rebuild a projection from the first event beside the live copy, then swap."""
+    try:
+        by_name(name)
+    except KeyError as error:
+        raise typer.BadParameter(str(error.args[0]), param_hint="NAME") from None
+    with open_store(Settings.from_env()) as store, Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]:>10} events/s"), TimeRemainingColumn(), console=console,
+    ) as progress:
+        head = store.recorder.max_notification_id() or 0
+        task = progress.add_task(f"rebuilding {name}", total=head, rate="-")
+
+        def advance(advanced: int, current_head: int) -> None:
+            progress.update(task, advance=advanced, total=current_head)
+            speed = progress.tasks[task].speed
+            progress.update(task, rate=f"{speed:,.0f}" if speed else "-")
+
+        rebuild(store, context_for(store), name, advance)
+    console.print(f"[green]{name} rebuilt and swapped in")
