@@ -13,18 +13,20 @@ instead of per event.
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, ClassVar
 
+import orjson
 from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.projection import Projection
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
+from psycopg.types.json import set_json_dumps, set_json_loads
 
 from journey.events import CustomerEvent
 from journey.facts import Fact
@@ -39,6 +41,21 @@ class Context:
 
     policy_for: PolicyFor
     repeat_window: timedelta = timedelta(days=7)
+
+
+# jsonb in and out of projection tables through orjson
+set_json_dumps(orjson.dumps)
+set_json_loads(orjson.loads)
+
+
+def copy_rows(
+    curs: Cursor[DictRow], table: Identifier, types: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """Bulk-insert rows (binary COPY): the fast path for a batch's new rows."""
+    with curs.copy(SQL("COPY {} FROM STDIN (FORMAT BINARY)").format(table)) as copy:
+        copy.set_types(list(types))
+        for row in rows:
+            copy.write_row(row)
 
 
 class View(PostgresTrackingRecorder):

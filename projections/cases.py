@@ -14,7 +14,7 @@ Rebuild: `journey projections rebuild cases_v1`, or bump the suffix of `name`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from eventsourcing.persistence import Tracking
@@ -27,7 +27,15 @@ from journey.events import TOPIC_BY_TYPE
 from journey.facts import Fact
 from journey.readings import CaseReading, read_case
 from journey.sla import SlaInstance
-from projections.base import BatchProjection, View
+from projections.base import BatchProjection, View, copy_rows
+
+
+Refold = Callable[[dict[str, list[Fact]]], list[CaseReading | None]]
+FACT_TYPES = ("text", "text", "int8", "timestamptz", "text", "text", "text", "jsonb")
+CASE_TYPES = ("text", "text", "text", "timestamptz", "text", "text", "text", "int4", "text[]",
+              "int4", "int4", "timestamptz", "int4", "timestamptz", "bool")
+SLA_TYPES = ("text", "text", "text", "int4", "text", "timestamptz", "float8", "timestamptz",
+             "timestamptz")
 
 
 class CasesView(View):
@@ -54,21 +62,29 @@ class CasesView(View):
                 "WHERE due_at IS NOT NULL"),
     }
 
-    def record(self, facts: Sequence[Fact], refold: Any, tracking: Tracking) -> None:
+    def record(self, facts: Sequence[Fact], refold: Refold, tracking: Tracking) -> None:
         """Keep the batch's case facts, re-fold every touched case, record the position."""
         with self.transaction(tracking) as curs:
-            curs.executemany(
-                self.sql("INSERT INTO {f} VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
-                         "ON CONFLICT DO NOTHING", f="facts"),
-                [(f.case_id, f.customer_id, f.position, f.occurred_at, f.type, f.channel,
-                  f.agent_id, Jsonb(dict(f.data))) for f in facts],
-            )
+            copy_rows(curs, self.table("facts"), FACT_TYPES, [
+                (f.case_id, f.customer_id, f.position, f.occurred_at, f.type, f.channel,
+                 f.agent_id, Jsonb(dict(f.data))) for f in facts])
             cases = sorted({f.case_id for f in facts if f.case_id})
-            readings = [r for r in refold(self._facts_of(curs, cases)) if r is not None]
-            self._replace(curs, cases, readings)
+            known = self._facts_before(curs, cases, min((f.position for f in facts), default=0))
+            for fact in facts:
+                known[fact.case_id or ""].append(fact)
+            readings = [r for r in refold(known) if r is not None]
+            curs.execute(self.sql("DELETE FROM {c} WHERE case_id = ANY(%s)", c="main"), (cases,))
+            curs.execute(self.sql("DELETE FROM {s} WHERE case_id = ANY(%s)", s="sla"), (cases,))
+            copy_rows(curs, self.table("main"), CASE_TYPES, [_case_row(r.state) for r in readings])
+            copy_rows(curs, self.table("sla"), SLA_TYPES,
+                      [row for r in readings for row in _sla_rows(r.state, r.sla)])
 
-    def _facts_of(self, curs: Cursor[DictRow], cases: list[str]) -> dict[str, list[Fact]]:
-        curs.execute(self.sql("SELECT * FROM {f} WHERE case_id = ANY(%s)", f="facts"), (cases,))
+    def _facts_before(
+        self, curs: Cursor[DictRow], cases: list[str], position: int
+    ) -> dict[str, list[Fact]]:
+        """The facts stored for `cases` by earlier batches (positions before `position`)."""
+        curs.execute(self.sql("SELECT * FROM {f} WHERE case_id = ANY(%s) AND position < %s",
+                              f="facts"), (cases, position))
         found: dict[str, list[Fact]] = {case: [] for case in cases}
         for row in curs:
             found[row["case_id"]].append(Fact(
@@ -77,25 +93,6 @@ class CasesView(View):
                 agent_id=row["agent_id"], data=row["data"],
             ))
         return found
-
-    def _replace(self, curs: Cursor[DictRow], cases: list[str], readings: list[CaseReading]) -> None:
-        curs.execute(self.sql("DELETE FROM {s} WHERE case_id = ANY(%s)", s="sla"), (cases,))
-        curs.executemany(
-            self.sql("INSERT INTO {c} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-                     "%s, %s, %s) ON CONFLICT (case_id) DO UPDATE SET (customer_id, status, "
-                     "opened_at, channel, priority, assignee, handoffs, agents, inbound_contacts, "
-                     "repeat_contacts, first_response_at, reopens, resolved_at, "
-                     "first_contact_resolution) = (EXCLUDED.customer_id, EXCLUDED.status, "
-                     "EXCLUDED.opened_at, EXCLUDED.channel, EXCLUDED.priority, EXCLUDED.assignee, "
-                     "EXCLUDED.handoffs, EXCLUDED.agents, EXCLUDED.inbound_contacts, "
-                     "EXCLUDED.repeat_contacts, EXCLUDED.first_response_at, EXCLUDED.reopens, "
-                     "EXCLUDED.resolved_at, EXCLUDED.first_contact_resolution)", c="main"),
-            [_case_row(r.state) for r in readings],
-        )
-        curs.executemany(
-            self.sql("INSERT INTO {s} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)", s="sla"),
-            [row for r in readings for row in _sla_rows(r.state, r.sla)],
-        )
 
 
 def _case_row(s: CaseState) -> tuple[Any, ...]:

@@ -27,7 +27,10 @@ from psycopg.rows import DictRow
 from journey.contacts import ContactMark, classify_contacts
 from journey.events import TOPIC_BY_TYPE
 from journey.facts import Fact
-from projections.base import BatchProjection, View
+from projections.base import BatchProjection, View, copy_rows
+
+
+ROW_TYPES = ("text", "int8", "timestamptz", "text", "bool", "bool", "bool")
 
 
 class ContactsView(View):
@@ -49,33 +52,36 @@ class ContactsView(View):
         classify: Callable[[list[Fact]], list[ContactMark]],
         tracking: Tracking,
     ) -> None:
+        """Classify the batch's contacts with their stored neighbours, insert them with
+        their flags, and update the stored contacts whose flags a late one changed."""
         with self.transaction(tracking) as curs:
-            curs.executemany(
-                self.sql("INSERT INTO {c} (customer_id, position, occurred_at, channel, abandoned) "
-                         "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING", c="main"),
-                [(f.customer_id, f.position, f.occurred_at, f.channel, f.is_abandoned_contact)
-                 for f in contacts],
-            )
             bounds: dict[str, datetime] = {}
             for f in contacts:
                 bounds[f.customer_id] = min(f.occurred_at, bounds.get(f.customer_id, f.occurred_at))
-            changed = [  # the contact before a bound is context: its flags stay
-                (customer, m.position, m.is_repeat, m.is_channel_switch)
-                for customer, facts in self._neighbourhoods(curs, bounds).items()
+            stored, stored_flags = self._neighbourhoods(curs, bounds)
+            marks = [
+                m for customer, facts in _merged(stored, contacts).items()
                 for m in classify(facts)
-                if m.occurred_at >= bounds[customer]
+                if m.occurred_at >= bounds[customer]  # the contact before a bound is context
+            ]
+            flags = {m.position: (m.is_repeat, m.is_channel_switch) for m in marks}
+            copy_rows(curs, self.table(), ROW_TYPES, [
+                (f.customer_id, f.position, f.occurred_at, f.channel, f.is_abandoned_contact,
+                 *flags[f.position]) for f in contacts])
+            changed = [
+                (*flags[f.position], f.customer_id, f.position)
+                for facts in stored.values() for f in facts
+                if f.position in flags and flags[f.position] != stored_flags[f.position]
             ]
             curs.executemany(
                 self.sql("UPDATE {c} SET is_repeat = %s, is_switch = %s "
-                         "WHERE customer_id = %s AND position = %s "
-                         "AND (is_repeat, is_switch) IS DISTINCT FROM (%s, %s)", c="main"),
-                [(r, s, c, p, r, s) for c, p, r, s in changed],
-            )
+                         "WHERE customer_id = %s AND position = %s", c="main"), changed)
 
     def _neighbourhoods(
         self, curs: Cursor[DictRow], bounds: dict[str, datetime]
-    ) -> dict[str, list[Fact]]:
-        """Per customer: the last contact before its bound and every contact from it on."""
+    ) -> tuple[dict[str, list[Fact]], dict[int, tuple[bool, bool]]]:
+        """Per customer: the last stored contact before its bound and every stored
+        contact from it on; and their current flags by position."""
         curs.execute(
             self.sql(
                 "SELECT n.* FROM unnest(%s::text[], %s::timestamptz[]) AS b(customer_id, bound) "
@@ -86,13 +92,22 @@ class ContactsView(View):
             (list(bounds), list(bounds.values())),
         )
         found: dict[str, list[Fact]] = {}
+        flags: dict[int, tuple[bool, bool]] = {}
         for row in curs:
+            flags[row["position"]] = (row["is_repeat"], row["is_switch"])
             found.setdefault(row["customer_id"], []).append(Fact(
                 position=row["position"], type="contact.inbound", customer_id=row["customer_id"],
                 occurred_at=row["occurred_at"], channel=row["channel"],
                 data={"abandoned": row["abandoned"]},
             ))
-        return found
+        return found, flags
+
+
+def _merged(stored: dict[str, list[Fact]], new: Sequence[Fact]) -> dict[str, list[Fact]]:
+    merged = {customer: list(facts) for customer, facts in stored.items()}
+    for fact in new:
+        merged.setdefault(fact.customer_id, []).append(fact)
+    return merged
 
 
 class ContactsProjection(BatchProjection):

@@ -19,7 +19,7 @@ from eventsourcing.persistence import Tracking
 
 from journey.events import TOPIC_BY_TYPE
 from journey.facts import Fact
-from projections.base import BatchProjection, View
+from projections.base import BatchProjection, View, copy_rows
 
 WINDOW = "24 hours"
 
@@ -40,17 +40,11 @@ class DeflectionView(View):
 
     def record(self, uses: Sequence[Fact], contacts: Sequence[Fact], tracking: Tracking) -> None:
         with self.transaction(tracking) as curs:
-            curs.executemany(
-                self.sql("INSERT INTO {u} (customer_id, position, occurred_at, channel, helpful) "
-                         "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING", u="main"),
-                [(f.customer_id, f.position, f.occurred_at, f.channel, f.data.get("helpful"))
-                 for f in uses],
-            )
-            curs.executemany(
-                self.sql("INSERT INTO {c} VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-                         c="contacts"),
-                [(f.customer_id, f.position, f.occurred_at) for f in contacts],
-            )
+            copy_rows(curs, self.table(), ("text", "int8", "timestamptz", "text", "bool", "bool"),
+                      [(f.customer_id, f.position, f.occurred_at, f.channel,
+                        f.data.get("helpful"), False) for f in uses])
+            copy_rows(curs, self.table("contacts"), ("text", "int8", "timestamptz"),
+                      [(f.customer_id, f.position, f.occurred_at) for f in contacts])
             customers = sorted({f.customer_id for f in [*uses, *contacts]})
             curs.execute(
                 self.sql(

@@ -40,14 +40,10 @@ class Runner:
         head = self.recorder.max_notification_id() or 0
         if head <= position:
             return 0
-        notifications = self.recorder.select_notifications(
-            start=position, limit=self.batch_size, stop=head,
-            topics=self.projection.topics, inclusive_of_start=False,
-        )
-        full = len(notifications) == self.batch_size
-        last = notifications[-1].id if full else head
-        facts = [fact_from_stored(n.id, str(n.originator_id), n.topic, n.state)
-                 for n in notifications]
+        rows = self.recorder.read_after(position, head, self.batch_size)
+        last = rows[-1][0] if len(rows) == self.batch_size else head
+        topics = set(self.projection.topics)
+        facts = [fact_from_stored(*row) for row in rows if row[2] in topics]
         try:
             self.projection.process_batch(facts, Tracking(APPLICATION_NAME, last))
         except IntegrityError:

@@ -17,7 +17,7 @@ from eventsourcing.persistence import Tracking
 
 from journey.events import TOPIC_BY_TYPE
 from journey.facts import Fact
-from projections.base import BatchProjection, View
+from projections.base import BatchProjection, View, copy_rows
 
 
 class SurveysView(View):
@@ -32,12 +32,10 @@ class SurveysView(View):
 
     def record(self, answers: Sequence[Fact], tracking: Tracking) -> None:
         with self.transaction(tracking) as curs:
-            curs.executemany(
-                self.sql("INSERT INTO {s} VALUES (%s, %s, %s, %s, %s, %s, %s) "
-                         "ON CONFLICT DO NOTHING", s="main"),
-                [(f.customer_id, f.position, f.occurred_at, f.channel, f.data.get("csat"),
-                  f.data.get("nps"), f.data.get("ces")) for f in answers],
-            )
+            copy_rows(curs, self.table(), ("text", "int8", "timestamptz", "text", "int2", "int2",
+                                           "int2"),
+                      [(f.customer_id, f.position, f.occurred_at, f.channel, f.data.get("csat"),
+                        f.data.get("nps"), f.data.get("ces")) for f in answers])
 
 
 class SurveysProjection(BatchProjection):

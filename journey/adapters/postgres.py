@@ -22,7 +22,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from eventsourcing.utils import Environment, EnvType
 from eventsourcing.utils import retry
 from psycopg import Cursor
-from psycopg.rows import DictRow
+from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
 from journey.chain import GENESIS, ChainedRow, chain_hash
@@ -85,6 +85,10 @@ class JourneyRecorder(PostgresApplicationRecorder):
         self._copy = SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
             self._table, SQL(", ").join(map(Identifier, COLUMNS))
         )
+        self._read_after = SQL(
+            "SELECT notification_id, originator_id, topic, state FROM {} "
+            "WHERE notification_id > %s AND notification_id <= %s ORDER BY notification_id LIMIT %s"
+        ).format(self._table)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int]:
@@ -128,6 +132,15 @@ class JourneyRecorder(PostgresApplicationRecorder):
             else Appended(e.event_id, positions[e.event_id], fresh[e.event_id] is e)
             for e in events
         ]
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def read_after(self, after: int, upto: int, limit: int) -> list[tuple[int, str, str, bytes]]:
+        """(position, customer id, topic, state) of the events after `after` up to
+        `upto`, in position order: an index range scan, read in binary."""
+        with self.datastore.get_connection() as conn:
+            cursor = conn.cursor(row_factory=tuple_row)
+            cursor.execute(self._read_after, (after, upto, limit), binary=True, prepare=True)
+            return cursor.fetchall()
 
     def _write(
         self, curs: Cursor[DictRow], events: Sequence[NewEvent], *, next_versions: bool
