@@ -36,10 +36,17 @@ def rebuild_one(
         by_name(name)
     except KeyError as error:
         raise typer.BadParameter(str(error.args[0]), param_hint="NAME") from None
-    with open_store(Settings.from_env()) as store, Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]:>10} events/s"), TimeRemainingColumn(), console=console,
-    ) as progress:
+    with (
+        open_store(Settings.from_env()) as store,
+        Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]:>10} events/s"),
+            TimeRemainingColumn(),
+            console=console,
+        ) as progress,
+    ):
         head = store.recorder.max_notification_id() or 0
         task = progress.add_task(f"rebuilding {name}", total=head, rate="-")
 

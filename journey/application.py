@@ -22,9 +22,7 @@ class JourneyApplication(Application[str]):
         return OrjsonTranscoder()
 
 
-def application_env(
-    connection: Mapping[str, str], role: str, pool_size: int = 4
-) -> dict[str, str]:
+def application_env(connection: Mapping[str, str], role: str, pool_size: int = 4) -> dict[str, str]:
     """The library's settings for a database given as POSTGRES_* values."""
     return {
         "PERSISTENCE_MODULE": FACTORY_TOPIC,

@@ -63,7 +63,9 @@ class Ingestor:
     def validate(self, raw_batch: Sequence[object]) -> list[EventIn]:
         """The batch's events, or `BatchRejected` naming every bad event and field."""
         if len(raw_batch) > MAX_BATCH:
-            raise BatchRejected([Violation(MAX_BATCH, None, "(batch)", f"more than {MAX_BATCH} events")])
+            raise BatchRejected(
+                [Violation(MAX_BATCH, None, "(batch)", f"more than {MAX_BATCH} events")]
+            )
         now = self._clock()
         valid: list[EventIn] = []
         violations: list[Violation] = []

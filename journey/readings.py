@@ -19,9 +19,21 @@ from journey.sla import PolicyFor, SlaInstance, evaluate_sla
 
 FAR_FUTURE = datetime(9000, 1, 1, tzinfo=UTC)
 CASE_FIELDS = (
-    "case_id", "customer_id", "status", "opened_at", "channel", "priority", "assignee",
-    "handoffs", "agents", "inbound_contacts", "repeat_contacts", "first_response_at",
-    "reopens", "resolved_at", "first_contact_resolution",
+    "case_id",
+    "customer_id",
+    "status",
+    "opened_at",
+    "channel",
+    "priority",
+    "assignee",
+    "handoffs",
+    "agents",
+    "inbound_contacts",
+    "repeat_contacts",
+    "first_response_at",
+    "reopens",
+    "resolved_at",
+    "first_contact_resolution",
 )
 
 
@@ -31,7 +43,9 @@ class CaseReading:
     sla: list[SlaInstance]
 
 
-def read_case(facts: Sequence[Fact], policy_for: PolicyFor, at: datetime | None = None) -> CaseReading | None:
+def read_case(
+    facts: Sequence[Fact], policy_for: PolicyFor, at: datetime | None = None
+) -> CaseReading | None:
     """The case as its facts that occurred by `at` make it; SLA clocks judged at `at`
     (with no `at`, as of the end of time: what a projection stores)."""
     when = at or FAR_FUTURE
@@ -77,9 +91,7 @@ def stored_case_document(
     return document
 
 
-def contacts_document(
-    customer_id: str, facts: Sequence[Fact], window: timedelta
-) -> dict[str, Any]:
+def contacts_document(customer_id: str, facts: Sequence[Fact], window: timedelta) -> dict[str, Any]:
     """The SPEC 8 answer of `GET /v1/customers/{id}/contacts` (SPEC 4 counts)."""
     counts = summarise(classify_contacts(facts, window))
     return counts_document(customer_id, counts, window)

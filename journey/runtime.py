@@ -54,19 +54,6 @@ def open_store(settings: Settings, url: str | None = None, pool_size: int = 4) -
     app = JourneyApplication(env=env)
     recorder = app.recorder
     assert isinstance(recorder, JourneyRecorder)
-    _replace_connections_not_acting_as(recorder.datastore.pool, settings.db_role)
     keys = KeyStore(recorder.datastore.pool, settings.master_key)
     ingestor = Ingestor(recorder, keys, app.mapper)
     return Store(settings, url, app, recorder, keys, ingestor)
-
-
-def _replace_connections_not_acting_as(pool: Any, role: str) -> None:
-    """The library opens its pool before the role option can be set: close the
-    connections made without it (the pool replaces them, now with the option)."""
-    if pool.closed:
-        return
-    held = [pool.getconn() for _ in range(pool.max_size)]  # holds every connection
-    for conn in held:
-        if conn.execute("SELECT current_user").fetchone()["current_user"] != role:
-            conn.close()
-        pool.putconn(conn)

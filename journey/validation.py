@@ -30,11 +30,11 @@ from journey.facts import CHANNELS, PRIORITIES, STATUSES
 MAX_FUTURE = timedelta(minutes=5)
 MAX_PII_FIELDS = 32
 MAX_PII_VALUE_CHARS = 16_384
-RFC3339 = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
-)
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
 
-Identifier = Annotated[StrictStr, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@/-]+$")]
+Identifier = Annotated[
+    StrictStr, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@/-]+$")
+]
 Channel = Literal[CHANNELS]  # type: ignore[valid-type]
 Priority = Literal[PRIORITIES]  # type: ignore[valid-type]
 Status = Literal[STATUSES]  # type: ignore[valid-type]
@@ -119,7 +119,9 @@ class EventIn(_Strict):
     @classmethod
     def _rfc3339_with_offset(cls, value: object) -> datetime:
         if not isinstance(value, str) or not RFC3339.match(value):
-            raise ValueError("must be an RFC 3339 timestamp with an offset, e.g. 2026-01-31T09:00:00Z")
+            raise ValueError(
+                "must be an RFC 3339 timestamp with an offset, e.g. 2026-01-31T09:00:00Z"
+            )
         parsed = datetime.fromisoformat(value.replace("z", "Z"))
         return parsed.astimezone(UTC)
 
@@ -157,7 +159,9 @@ class Violation:
     message: str
 
     def __str__(self) -> str:
-        who = f"event {self.event_id!r} (#{self.index})" if self.event_id else f"event #{self.index}"
+        who = (
+            f"event {self.event_id!r} (#{self.index})" if self.event_id else f"event #{self.index}"
+        )
         return f"{who}: {self.field}: {self.message}"
 
 
@@ -182,7 +186,9 @@ def _violations(error: ValidationError, index: int, event_id: str | None) -> lis
         if isinstance(cause, _FieldError):
             if cause.cause is not None:
                 found += [
-                    Violation(index, event_id, _path(("data", *sub["loc"])) or "data", _clean(sub["msg"]))
+                    Violation(
+                        index, event_id, _path(("data", *sub["loc"])) or "data", _clean(sub["msg"])
+                    )
                     for sub in cause.cause.errors()
                 ]
             else:

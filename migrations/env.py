@@ -8,7 +8,9 @@ from sqlalchemy import create_engine, pool
 
 url = context.config.get_main_option("sqlalchemy.url")
 assert url, "set sqlalchemy.url on the alembic config"
-engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1), poolclass=pool.NullPool)
+engine = create_engine(
+    url.replace("postgresql://", "postgresql+psycopg://", 1), poolclass=pool.NullPool
+)
 with engine.connect() as connection:
     context.configure(connection=connection, transactional_ddl=True)
     with context.begin_transaction():

@@ -29,7 +29,6 @@ from journey.events import TOPIC_BY_TYPE
 from journey.facts import Fact
 from projections.base import BatchProjection, View, copy_rows
 
-
 ROW_TYPES = ("text", "int8", "timestamptz", "text", "bool", "bool", "bool")
 
 
@@ -42,8 +41,10 @@ class ContactsView(View):
     }
     INDEXES: ClassVar[dict[str, tuple[str, str]]] = {
         "occurred": ("main", "CREATE INDEX IF NOT EXISTS {index} ON {table} (occurred_at)"),
-        "timeline": ("main", "CREATE INDEX IF NOT EXISTS {index} ON {table} "
-                     "(customer_id, occurred_at, position)"),
+        "timeline": (
+            "main",
+            "CREATE INDEX IF NOT EXISTS {index} ON {table} (customer_id, occurred_at, position)",
+        ),
     }
 
     def record(
@@ -60,22 +61,42 @@ class ContactsView(View):
                 bounds[f.customer_id] = min(f.occurred_at, bounds.get(f.customer_id, f.occurred_at))
             stored, stored_flags = self._neighbourhoods(curs, bounds)
             marks = [
-                m for customer, facts in _merged(stored, contacts).items()
+                m
+                for customer, facts in _merged(stored, contacts).items()
                 for m in classify(facts)
                 if m.occurred_at >= bounds[customer]  # the contact before a bound is context
             ]
             flags = {m.position: (m.is_repeat, m.is_channel_switch) for m in marks}
-            copy_rows(curs, self.table(), ROW_TYPES, [
-                (f.customer_id, f.position, f.occurred_at, f.channel, f.is_abandoned_contact,
-                 *flags[f.position]) for f in contacts])
+            copy_rows(
+                curs,
+                self.table(),
+                ROW_TYPES,
+                [
+                    (
+                        f.customer_id,
+                        f.position,
+                        f.occurred_at,
+                        f.channel,
+                        f.is_abandoned_contact,
+                        *flags[f.position],
+                    )
+                    for f in contacts
+                ],
+            )
             changed = [
                 (*flags[f.position], f.customer_id, f.position)
-                for facts in stored.values() for f in facts
+                for facts in stored.values()
+                for f in facts
                 if f.position in flags and flags[f.position] != stored_flags[f.position]
             ]
             curs.executemany(
-                self.sql("UPDATE {c} SET is_repeat = %s, is_switch = %s "
-                         "WHERE customer_id = %s AND position = %s", c="main"), changed)
+                self.sql(
+                    "UPDATE {c} SET is_repeat = %s, is_switch = %s "
+                    "WHERE customer_id = %s AND position = %s",
+                    c="main",
+                ),
+                changed,
+            )
 
     def _neighbourhoods(
         self, curs: Cursor[DictRow], bounds: dict[str, datetime]
@@ -88,18 +109,25 @@ class ContactsView(View):
                 "CROSS JOIN LATERAL ((SELECT * FROM {c} WHERE customer_id = b.customer_id "
                 "AND occurred_at < b.bound ORDER BY occurred_at DESC, position DESC LIMIT 1) "
                 "UNION ALL (SELECT * FROM {c} WHERE customer_id = b.customer_id "
-                "AND occurred_at >= b.bound)) AS n", c="main"),
+                "AND occurred_at >= b.bound)) AS n",
+                c="main",
+            ),
             (list(bounds), list(bounds.values())),
         )
         found: dict[str, list[Fact]] = {}
         flags: dict[int, tuple[bool, bool]] = {}
         for row in curs:
             flags[row["position"]] = (row["is_repeat"], row["is_switch"])
-            found.setdefault(row["customer_id"], []).append(Fact(
-                position=row["position"], type="contact.inbound", customer_id=row["customer_id"],
-                occurred_at=row["occurred_at"], channel=row["channel"],
-                data={"abandoned": row["abandoned"]},
-            ))
+            found.setdefault(row["customer_id"], []).append(
+                Fact(
+                    position=row["position"],
+                    type="contact.inbound",
+                    customer_id=row["customer_id"],
+                    occurred_at=row["occurred_at"],
+                    channel=row["channel"],
+                    data={"abandoned": row["abandoned"]},
+                )
+            )
         return found, flags
 
 

@@ -13,6 +13,7 @@ Rebuild: `journey projections rebuild deflection_v1`, or bump the suffix of `nam
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import ClassVar
 
 from eventsourcing.persistence import Tracking
@@ -21,7 +22,7 @@ from journey.events import TOPIC_BY_TYPE
 from journey.facts import Fact
 from projections.base import BatchProjection, View, copy_rows
 
-WINDOW = "24 hours"
+WINDOW = timedelta(hours=24)
 
 
 class DeflectionView(View):
@@ -40,20 +41,39 @@ class DeflectionView(View):
 
     def record(self, uses: Sequence[Fact], contacts: Sequence[Fact], tracking: Tracking) -> None:
         with self.transaction(tracking) as curs:
-            copy_rows(curs, self.table(), ("text", "int8", "timestamptz", "text", "bool", "bool"),
-                      [(f.customer_id, f.position, f.occurred_at, f.channel,
-                        f.data.get("helpful"), False) for f in uses])
-            copy_rows(curs, self.table("contacts"), ("text", "int8", "timestamptz"),
-                      [(f.customer_id, f.position, f.occurred_at) for f in contacts])
+            copy_rows(
+                curs,
+                self.table(),
+                ("text", "int8", "timestamptz", "text", "bool", "bool"),
+                [
+                    (
+                        f.customer_id,
+                        f.position,
+                        f.occurred_at,
+                        f.channel,
+                        f.data.get("helpful"),
+                        False,
+                    )
+                    for f in uses
+                ],
+            )
+            copy_rows(
+                curs,
+                self.table("contacts"),
+                ("text", "int8", "timestamptz"),
+                [(f.customer_id, f.position, f.occurred_at) for f in contacts],
+            )
             customers = sorted({f.customer_id for f in [*uses, *contacts]})
             curs.execute(
                 self.sql(
                     "UPDATE {u} AS u SET deflected = coalesce(u.helpful, false) AND NOT EXISTS ("
                     "SELECT 1 FROM {c} AS c WHERE c.customer_id = u.customer_id "
-                    f"AND c.occurred_at > u.occurred_at AND c.occurred_at <= u.occurred_at "
-                    f"+ interval '{WINDOW}') WHERE u.customer_id = ANY(%s)",
-                    u="main", c="contacts"),
-                (customers,),
+                    "AND c.occurred_at > u.occurred_at AND c.occurred_at <= u.occurred_at "
+                    "+ %s) WHERE u.customer_id = ANY(%s)",
+                    u="main",
+                    c="contacts",
+                ),
+                (WINDOW, customers),
             )
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 from eventsourcing.postgres import PostgresDatastore
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composable, Identifier
 
 from journey.facts import Fact
 from journey.readings import contacts_document, stored_case_document
@@ -44,23 +44,27 @@ class ReadModel:
         self._datastore: PostgresDatastore = store.datastore
         self._context = Context(sla_config.policy_for, repeat_window)
 
-    def _rows(self, query: str, params: dict[str, Any] | tuple[Any, ...] = ()) -> list[Row]:
+    def _rows(
+        self, query: str, params: dict[str, Any] | tuple[Any, ...] = (), **parts: Composable
+    ) -> list[Row]:
         """Run `query`, its `{cases}`, `{sla}`, `{contacts}`, `{surveys}` naming the
-        current version of each projection's table."""
+        current version of each projection's table, other `{names}` filled by `parts`."""
         with self._datastore.transaction(commit=False) as curs:
-            curs.execute(SQL(query).format(**TABLES), params)  # type: ignore[arg-type]
+            curs.execute(SQL(query).format(**TABLES, **parts), params)
             return list(curs.fetchall())
 
     def case(self, case_id: str, at: datetime) -> Row | None:
-        found = self._cases("case_id = %(key)s", case_id, at)
+        found = self._cases("case_id", case_id, at)
         return found[0] if found else None
 
     def customer_cases(self, customer_id: str, at: datetime) -> list[Row]:
-        return self._cases("customer_id = %(key)s", customer_id, at)
+        return self._cases("customer_id", customer_id, at)
 
-    def _cases(self, where: str, key: str, at: datetime) -> list[Row]:
+    def _cases(self, column: str, key: str, at: datetime) -> list[Row]:
         cases = self._rows(
-            "SELECT * FROM {cases} WHERE " + where + " ORDER BY opened_at, case_id", {"key": key}
+            "SELECT * FROM {cases} WHERE {column} = %(key)s ORDER BY opened_at, case_id",
+            {"key": key},
+            column=Identifier(column),
         )
         instances: dict[str, list[SlaInstance]] = {c["case_id"]: [] for c in cases}
         for row in self._rows(
@@ -68,21 +72,43 @@ class ReadModel:
             "array_position(ARRAY['first_response','next_response','resolution'], metric), seq",
             (list(instances),),
         ):
-            instances[row["case_id"]].append(SlaInstance(
-                row["metric"], row["policy"], row["start"], row["target_seconds"],
-                row["due_at"], row["fulfilled_at"], False, None))
+            instances[row["case_id"]].append(
+                SlaInstance(
+                    row["metric"],
+                    row["policy"],
+                    row["start"],
+                    row["target_seconds"],
+                    row["due_at"],
+                    row["fulfilled_at"],
+                    False,
+                    None,
+                )
+            )
         return [stored_case_document(c, instances[c["case_id"]], at) for c in cases]
 
     def contacts(self, customer_id: str, window: timedelta) -> Row:
-        rows = self._rows(
-            "SELECT * FROM {contacts} WHERE customer_id = %s", (customer_id,))
-        facts = [Fact(r["position"], "contact.inbound", customer_id, r["occurred_at"],
-                      r["channel"], data={"abandoned": r["abandoned"]}) for r in rows]
+        rows = self._rows("SELECT * FROM {contacts} WHERE customer_id = %s", (customer_id,))
+        facts = [
+            Fact(
+                r["position"],
+                "contact.inbound",
+                customer_id,
+                r["occurred_at"],
+                r["channel"],
+                data={"abandoned": r["abandoned"]},
+            )
+            for r in rows
+        ]
         return contacts_document(customer_id, facts, window)
 
     def breaches(
-        self, at: datetime, start: datetime | None = None, end: datetime | None = None,
-        channel: str | None = None, metric: str | None = None, limit: int = 100,
+        self,
+        at: datetime,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        channel: str | None = None,
+        metric: str | None = None,
+        limit: int = 100,
         cursor: str | None = None,
     ) -> tuple[list[Row], str | None]:
         """SLA instances breached at `at` (SPEC 5.2: due_at < min(at, fulfilled_at)),
@@ -101,8 +127,15 @@ class ReadModel:
             "AND (%(after_due)s::timestamptz IS NULL OR (s.due_at, s.case_id, s.metric, s.seq) > "
             "(%(after_due)s, %(after_case)s, %(after_metric)s, %(after_seq)s)) "
             "ORDER BY s.due_at, s.case_id, s.metric, s.seq LIMIT %(limit)s",
-            {"at": at, "start": start, "end": end, "channel": channel, "metric": metric,
-             "limit": limit + 1, **_cursor_params(after)},
+            {
+                "at": at,
+                "start": start,
+                "end": end,
+                "channel": channel,
+                "metric": metric,
+                "limit": limit + 1,
+                **_cursor_params(after),
+            },
         )
         page, more = rows[:limit], len(rows) > limit
         next_cursor = _encode_cursor(page[-1]) if more else None
@@ -117,7 +150,9 @@ class ReadModel:
             "count(*) FILTER (WHERE first_contact_resolution) AS fcr_cases FROM {cases} "
             "WHERE resolved_at IS NOT NULL AND (%(start)s::timestamptz IS NULL OR resolved_at >= "
             "%(start)s) AND (%(end)s::timestamptz IS NULL OR resolved_at < %(end)s) "
-            "GROUP BY channel ORDER BY channel", {"start": start, "end": end})
+            "GROUP BY channel ORDER BY channel",
+            {"start": start, "end": end},
+        )
         for row in rows:
             row["rate"] = row["fcr_cases"] / row["resolved_cases"]
         return rows
@@ -144,10 +179,13 @@ class ReadModel:
             "SELECT (occurred_at AT TIME ZONE 'UTC')::date AS day, channel, "
             "count(*) AS inbound_contacts, count(*) FILTER (WHERE is_repeat) AS repeat_contacts, "
             "count(*) FILTER (WHERE is_switch) AS channel_switches, "
-            "count(*) FILTER (WHERE abandoned) AS abandoned FROM (" + flagged + ") AS f "
+            "count(*) FILTER (WHERE abandoned) AS abandoned FROM ({flagged}) AS f "
             "WHERE (%(start)s::timestamptz IS NULL OR occurred_at >= %(start)s) "
             "AND (%(end)s::timestamptz IS NULL OR occurred_at < %(end)s) "
-            "GROUP BY 1, 2 ORDER BY 1, 2", params)
+            "GROUP BY 1, 2 ORDER BY 1, 2",
+            params,
+            flagged=SQL(flagged).format(**TABLES),
+        )
 
     def satisfaction(self, start: datetime | None, end: datetime | None) -> list[Row]:
         rows = self._rows(
@@ -158,11 +196,18 @@ class ReadModel:
             "avg(ces)::float AS ces FROM {surveys} "
             "WHERE (%(start)s::timestamptz IS NULL OR occurred_at >= %(start)s) "
             "AND (%(end)s::timestamptz IS NULL OR occurred_at < %(end)s) "
-            "GROUP BY channel ORDER BY channel", {"start": start, "end": end})
+            "GROUP BY channel ORDER BY channel",
+            {"start": start, "end": end},
+        )
         for row in rows:
-            row["csat"] = row["csat_positive"] / row["csat_responses"] if row["csat_responses"] else None
-            row["nps"] = (100 * (row["promoters"] - row["detractors"]) / row["nps_responses"]
-                          if row["nps_responses"] else None)
+            row["csat"] = (
+                row["csat_positive"] / row["csat_responses"] if row["csat_responses"] else None
+            )
+            row["nps"] = (
+                100 * (row["promoters"] - row["detractors"]) / row["nps_responses"]
+                if row["nps_responses"]
+                else None
+            )
         return rows
 
     def projections(self) -> list[Row]:
@@ -195,4 +240,3 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str, str, int]:
 def _cursor_params(after: tuple[datetime, str, str, int] | None) -> dict[str, Any]:
     due, case_id, metric, seq = after or (None, None, None, None)
     return {"after_due": due, "after_case": case_id, "after_metric": metric, "after_seq": seq}
-

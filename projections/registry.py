@@ -42,7 +42,9 @@ def by_name(name: str) -> type[BatchProjection]:
 
 
 def build(
-    projection_class: type[BatchProjection], datastore: PostgresDatastore, context: Context,
+    projection_class: type[BatchProjection],
+    datastore: PostgresDatastore,
+    context: Context,
     name: str | None = None,
 ) -> BatchProjection:
     """The projection over its view, tables created when missing."""
@@ -111,7 +113,11 @@ def _swap(datastore: PostgresDatastore, tables: list[str], new: str, old: str) -
             curs.execute(SQL("DROP TABLE IF EXISTS {}").format(Identifier(target)))
             curs.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s", (table,))
             for index in [r["indexname"] for r in curs.fetchall()]:
-                curs.execute(SQL("ALTER INDEX {} RENAME TO {}").format(
-                    Identifier(index), Identifier(old + index.removeprefix(new))))
-            curs.execute(SQL("ALTER TABLE {} RENAME TO {}").format(
-                Identifier(table), Identifier(target)))
+                curs.execute(
+                    SQL("ALTER INDEX {} RENAME TO {}").format(
+                        Identifier(index), Identifier(old + index.removeprefix(new))
+                    )
+                )
+            curs.execute(
+                SQL("ALTER TABLE {} RENAME TO {}").format(Identifier(table), Identifier(target))
+            )

@@ -28,8 +28,9 @@ BATCH_SIZE = 2000
 
 
 class Runner:
-    def __init__(self, recorder: JourneyRecorder, projection: BatchProjection,
-                 batch_size: int = BATCH_SIZE):
+    def __init__(
+        self, recorder: JourneyRecorder, projection: BatchProjection, batch_size: int = BATCH_SIZE
+    ):
         self.recorder = recorder
         self.projection = projection
         self.batch_size = batch_size
@@ -69,7 +70,9 @@ class Runner:
 
     def _listener(self) -> psycopg.Connection[tuple[object, ...]]:
         datastore = self.recorder.datastore
-        kwargs = dict(datastore.pool.kwargs or {})
+        pool_kwargs = datastore.pool.kwargs
+        assert isinstance(pool_kwargs, dict)
+        kwargs = dict(pool_kwargs)
         kwargs.pop("row_factory", None)
         conn = psycopg.connect(autocommit=True, **kwargs)
         conn.execute(SQL("LISTEN {}").format(Identifier(self.recorder.channel_name)))

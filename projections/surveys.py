@@ -32,10 +32,23 @@ class SurveysView(View):
 
     def record(self, answers: Sequence[Fact], tracking: Tracking) -> None:
         with self.transaction(tracking) as curs:
-            copy_rows(curs, self.table(), ("text", "int8", "timestamptz", "text", "int2", "int2",
-                                           "int2"),
-                      [(f.customer_id, f.position, f.occurred_at, f.channel, f.data.get("csat"),
-                        f.data.get("nps"), f.data.get("ces")) for f in answers])
+            copy_rows(
+                curs,
+                self.table(),
+                ("text", "int8", "timestamptz", "text", "int2", "int2", "int2"),
+                [
+                    (
+                        f.customer_id,
+                        f.position,
+                        f.occurred_at,
+                        f.channel,
+                        f.data.get("csat"),
+                        f.data.get("nps"),
+                        f.data.get("ces"),
+                    )
+                    for f in answers
+                ],
+            )
 
 
 class SurveysProjection(BatchProjection):

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 from psycopg.rows import tuple_row
 from psycopg_pool import ConnectionPool
@@ -51,11 +51,15 @@ class KeyStore:
 
     def current_keys(self, customer_ids: Iterable[str]) -> dict[str, bytes]:
         with self._pool.connection() as conn:
-            rows = conn.cursor(row_factory=tuple_row).execute(
-                "SELECT customer_id, wrapped_key FROM journey_keys "
-                "WHERE customer_id = ANY(%s) AND wrapped_key IS NOT NULL",
-                (list(customer_ids),),
-            ).fetchall()
+            rows = (
+                conn.cursor(row_factory=tuple_row)
+                .execute(
+                    "SELECT customer_id, wrapped_key FROM journey_keys "
+                    "WHERE customer_id = ANY(%s) AND wrapped_key IS NOT NULL",
+                    (list(customer_ids),),
+                )
+                .fetchall()
+            )
         return {c: unwrap_key(self._master, c, bytes(w)) for c, w in rows}
 
     def destroy(self, customer_id: str) -> bool:
@@ -67,7 +71,7 @@ class KeyStore:
                 "WHERE customer_id = %s AND wrapped_key IS NOT NULL",
                 (customer_id,),
             )
-            return cur.rowcount == 1
+            return bool(cur.rowcount == 1)
 
     def _load_or_create(self, customer_ids: list[str]) -> dict[str, DataKey]:
         fresh = {c: wrap_key(self._master, c, new_data_key()) for c in customer_ids}
@@ -79,13 +83,15 @@ class KeyStore:
                 "WHERE journey_keys.wrapped_key IS NULL",
                 (list(fresh), list(fresh.values())),
             )
-            rows = conn.cursor(row_factory=tuple_row).execute(
-                "SELECT customer_id, wrapped_key FROM journey_keys WHERE customer_id = ANY(%s)",
-                (customer_ids,),
-            ).fetchall()
-        loaded = {
-            c: DataKey(unwrap_key(self._master, c, bytes(w)), bytes(w)) for c, w in rows
-        }
+            rows = (
+                conn.cursor(row_factory=tuple_row)
+                .execute(
+                    "SELECT customer_id, wrapped_key FROM journey_keys WHERE customer_id = ANY(%s)",
+                    (customer_ids,),
+                )
+                .fetchall()
+            )
+        loaded = {c: DataKey(unwrap_key(self._master, c, bytes(w)), bytes(w)) for c, w in rows}
         for customer_id, key in loaded.items():
             self._cache[customer_id] = key
             if len(self._cache) > self._cache_size:

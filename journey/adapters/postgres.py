@@ -19,8 +19,7 @@ from typing import Any
 
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
-from eventsourcing.utils import Environment, EnvType
-from eventsourcing.utils import retry
+from eventsourcing.utils import Environment, EnvType, retry
 from psycopg import Cursor
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
@@ -40,8 +39,19 @@ COLUMNS = (
     "content_digest",
     "chain_hash",
 )
-COPY_TYPES = ("text", "int8", "text", "bytea", "int8", "text", "timestamptz", "text",
-              "timestamptz", "bytea", "bytea")
+COPY_TYPES = (
+    "text",
+    "int8",
+    "text",
+    "bytea",
+    "int8",
+    "text",
+    "timestamptz",
+    "text",
+    "timestamptz",
+    "bytea",
+    "bytea",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +91,9 @@ class JourneyRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "journey_events"):
         super().__init__(datastore, events_table_name=events_table_name)
         self.sql_create_statements = list(_create_statements(datastore.schema, events_table_name))
-        self._table = SQL("{}.{}").format(Identifier(datastore.schema), Identifier(events_table_name))
+        self._table = SQL("{}.{}").format(
+            Identifier(datastore.schema), Identifier(events_table_name)
+        )
         self._copy = SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
             self._table, SQL(", ").join(map(Identifier, COLUMNS))
         )
@@ -100,7 +112,9 @@ class JourneyRecorder(PostgresApplicationRecorder):
             return self._write(curs, [NewEvent(e) for e in stored_events], next_versions=False)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
-    def append(self, events: Sequence[NewEvent], keys_table: str = "journey_keys") -> list[Appended]:
+    def append(
+        self, events: Sequence[NewEvent], keys_table: str = "journey_keys"
+    ) -> list[Appended]:
         """The store's write path: idempotent by event id, atomic, next versions.
 
         Ids already stored with the same digest answer as duplicates; with another
@@ -117,8 +131,11 @@ class JourneyRecorder(PostgresApplicationRecorder):
             conflicts = [
                 (index, e.event_id or "", known[e.event_id][0] if e.event_id in known else 0)
                 for index, e in enumerate(events)
-                if e.content_digest != (
-                    known[e.event_id][1] if e.event_id in known else fresh[e.event_id].content_digest
+                if e.content_digest
+                != (
+                    known[e.event_id][1]
+                    if e.event_id in known
+                    else fresh[e.event_id].content_digest
                 )
             ]
             if conflicts:
@@ -169,9 +186,21 @@ class JourneyRecorder(PostgresApplicationRecorder):
             )
             digest = chain_hash(previous, row)
             heads[customer] = (max(version, head_version), digest)
-            rows.append((row.customer_id, row.version, row.topic, row.state, row.position,
-                         row.event_id, row.occurred_at, row.case_id, row.recorded_at,
-                         row.content_digest, digest))
+            rows.append(
+                (
+                    row.customer_id,
+                    row.version,
+                    row.topic,
+                    row.state,
+                    row.position,
+                    row.event_id,
+                    row.occurred_at,
+                    row.case_id,
+                    row.recorded_at,
+                    row.content_digest,
+                    digest,
+                )
+            )
         with curs.copy(self._copy) as copy:
             copy.set_types(COPY_TYPES)
             for values in rows:
@@ -181,8 +210,9 @@ class JourneyRecorder(PostgresApplicationRecorder):
 
     def _last(self, curs: Cursor[DictRow]) -> tuple[int, datetime]:
         curs.execute(
-            SQL("SELECT notification_id, recorded_at FROM {} "
-                "ORDER BY notification_id DESC LIMIT 1").format(self._table)
+            SQL(
+                "SELECT notification_id, recorded_at FROM {} ORDER BY notification_id DESC LIMIT 1"
+            ).format(self._table)
         )
         row = curs.fetchone()
         if row is None:
@@ -193,8 +223,9 @@ class JourneyRecorder(PostgresApplicationRecorder):
         if not event_ids:
             return {}
         curs.execute(
-            SQL("SELECT event_id, notification_id, content_digest FROM {} "
-                "WHERE event_id = ANY(%s)").format(self._table),
+            SQL(
+                "SELECT event_id, notification_id, content_digest FROM {} WHERE event_id = ANY(%s)"
+            ).format(self._table),
             (event_ids,),
         )
         return {r["event_id"]: (r["notification_id"], r["content_digest"]) for r in curs}
@@ -204,11 +235,12 @@ class JourneyRecorder(PostgresApplicationRecorder):
     ) -> dict[str, tuple[int, bytes]]:
         """Each stream's last version and chain hash: one index probe per customer."""
         curs.execute(
-            SQL("SELECT h.originator_id, h.originator_version, h.chain_hash "
+            SQL(
+                "SELECT h.originator_id, h.originator_version, h.chain_hash "
                 "FROM unnest(%s::text[]) AS c(id) CROSS JOIN LATERAL ("
                 "  SELECT originator_id, originator_version, chain_hash FROM {} "
                 "  WHERE originator_id = c.id ORDER BY originator_version DESC LIMIT 1) AS h"
-                ).format(self._table),
+            ).format(self._table),
             (list(customers),),
         )
         return {r["originator_id"]: (r["originator_version"], bytes(r["chain_hash"])) for r in curs}

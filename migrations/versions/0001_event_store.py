@@ -58,7 +58,10 @@ CREATE TABLE journey_keys (
 );
 
 GRANT USAGE, CREATE ON SCHEMA public TO journey_app;
-GRANT SELECT, INSERT ON journey_events TO journey_app;
+-- UPDATE is granted only because the recorder's write lock (LOCK TABLE ... IN
+-- EXCLUSIVE MODE) requires it before PostgreSQL 17; the trigger above refuses
+-- every UPDATE, DELETE and TRUNCATE, whatever the role.
+GRANT SELECT, INSERT, UPDATE ON journey_events TO journey_app;
 GRANT SELECT, INSERT, UPDATE ON journey_keys TO journey_app;
 """
 

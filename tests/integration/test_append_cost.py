@@ -15,7 +15,8 @@ def tuples_fetched(admin: psycopg.Connection[Any]) -> int:
     admin.execute("SELECT pg_stat_clear_snapshot()")
     row = admin.execute(
         "SELECT coalesce(idx_tup_fetch, 0) + coalesce(seq_tup_read, 0) "
-        "FROM pg_stat_user_tables WHERE relname = 'journey_events'").fetchone()
+        "FROM pg_stat_user_tables WHERE relname = 'journey_events'"
+    ).fetchone()
     assert row is not None
     return int(row[0])
 
@@ -24,7 +25,7 @@ def append_cost(store: Store, admin: psycopg.Connection[Any], customer: str) -> 
     admin.execute("SELECT pg_stat_force_next_flush()")
     before = tuples_fetched(admin)
     store.ingestor.append([event(customer_id=customer)])
-    admin.execute("SELECT pg_sleep(0.6)")  # statistics are flushed at most every 0.5 s... 
+    admin.execute("SELECT pg_sleep(0.6)")  # statistics are flushed at most every 0.5 s...
     return tuples_fetched(admin) - before
 
 
@@ -33,7 +34,7 @@ def test_an_append_to_a_long_stream_reads_as_little_as_to_a_new_one(
 ) -> None:
     long_stream = [event(customer_id="long") for _ in range(3000)]
     for start in range(0, len(long_stream), 1000):
-        store.ingestor.append(long_stream[start:start + 1000])
+        store.ingestor.append(long_stream[start : start + 1000])
     to_long = append_cost(store, admin, "long")
     to_new = append_cost(store, admin, "new-customer")
     assert to_long <= to_new + 5

@@ -24,10 +24,19 @@ def lines(*events: Any) -> list[bytes]:
 def test_bad_lines_are_rejected_by_number_and_the_rest_stored(store: Store) -> None:
     conflicting = event(id="dup-1")
     store.ingestor.append([conflicting])
-    summary = import_lines(store.ingestor, lines(
-        event(), b"{not json", event(channel="fax"), b"", event(),
-        {**conflicting, "channel": "phone"}, conflicting,
-    ), batch_lines=3)
+    summary = import_lines(
+        store.ingestor,
+        lines(
+            event(),
+            b"{not json",
+            event(channel="fax"),
+            b"",
+            event(),
+            {**conflicting, "channel": "phone"},
+            conflicting,
+        ),
+        batch_lines=3,
+    )
     assert (summary.created, summary.duplicate, summary.rejected) == (2, 1, 3)
     assert [n for n, _ in summary.rejects] == [2, 3, 6]
     assert "channel" in summary.rejects[1][1]
@@ -46,11 +55,20 @@ def test_the_command_prints_a_summary_and_exits_non_zero_on_rejects(
 ) -> None:
     file = tmp_path / "events.jsonl"
     file.write_bytes(b"\n".join(lines(event(), event(occurred_at="2026-03-02T10:00:00"))) + b"\n")
-    env = {**os.environ, "JOURNEY_DATABASE_URL": settings.database_url or "",
-           "JOURNEY_MASTER_KEY": os.environ.get("JOURNEY_MASTER_KEY", "")}
+    env = {
+        **os.environ,
+        "JOURNEY_DATABASE_URL": settings.database_url or "",
+        "JOURNEY_MASTER_KEY": os.environ.get("JOURNEY_MASTER_KEY", ""),
+    }
     env["JOURNEY_MASTER_KEY"] = __import__("tests.plugins.database", fromlist=["x"]).TEST_MASTER_KEY
-    done = subprocess.run([sys.executable, "-m", "cli", "import", str(file)], env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "cli", "import", str(file)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 1, done.stderr
     assert "created 1, duplicate 0, rejected 1" in done.stderr
     assert "line 2: occurred_at" in done.stderr

@@ -19,7 +19,11 @@ def stored_count(admin: psycopg.Connection[tuple[object, ...]]) -> int:
 
 def test_a_batch_is_stored_with_gap_free_positions(store: Store) -> None:
     results = store.ingestor.append([event(), event(), event(customer_id="cust-2")])
-    assert [(r.status, r.position) for r in results] == [("created", 1), ("created", 2), ("created", 3)]
+    assert [(r.status, r.position) for r in results] == [
+        ("created", 1),
+        ("created", 2),
+        ("created", 3),
+    ]
 
 
 def test_the_same_event_again_is_a_duplicate_with_its_original_position(store: Store) -> None:

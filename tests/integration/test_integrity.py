@@ -50,7 +50,9 @@ def test_even_the_table_owner_is_stopped_by_the_append_only_trigger(
         admin.execute(statement)
 
 
-def test_the_application_role_can_append_and_read(store: Store, app_role: psycopg.Connection[Any]) -> None:
+def test_the_application_role_can_append_and_read(
+    store: Store, app_role: psycopg.Connection[Any]
+) -> None:
     store.ingestor.append([event()])
     row = app_role.execute("SELECT count(*) FROM journey_events").fetchone()
     assert row == (1,)
@@ -71,13 +73,17 @@ def test_each_stream_is_hash_chained_and_a_changed_byte_is_found(
     assert verify_customer(admin, "cust-2") is None
 
 
-def test_personal_text_is_never_stored_in_clear(store: Store, admin: psycopg.Connection[Any]) -> None:
-    store.ingestor.append([
-        event(pii={"body": f"my card {MARKER}", "email": f"{MARKER}@example.org"}),
-        event("reply.outbound", pii={"body": MARKER}),
-    ])
+def test_personal_text_is_never_stored_in_clear(
+    store: Store, admin: psycopg.Connection[Any]
+) -> None:
+    store.ingestor.append(
+        [
+            event(pii={"body": f"my card {MARKER}", "email": f"{MARKER}@example.org"}),
+            event("reply.outbound", pii={"body": MARKER}),
+        ]
+    )
     for table in ("journey_events", "journey_keys"):
-        dump = admin.execute(f"SELECT string_agg(t::text, '|') FROM {table} t").fetchone()  # noqa: S608
+        dump = admin.execute(f"SELECT string_agg(t::text, '|') FROM {table} t").fetchone()
         assert dump is not None and dump[0]
         assert MARKER not in dump[0]
         assert MARKER.encode().hex() not in dump[0]

@@ -51,7 +51,9 @@ class _JourneyRecorderCase:
         return recorder
 
 
-class TestJourneyRecorderAgainstLibraryCases(_JourneyRecorderCase, ApplicationRecorderTestCase[JourneyRecorder]):
+class TestJourneyRecorderAgainstLibraryCases(
+    _JourneyRecorderCase, ApplicationRecorderTestCase[JourneyRecorder]
+):
     def test_performance(self) -> None:
         """The library's timing printout; the store's speed is measured in bench/."""
 
@@ -59,5 +61,7 @@ class TestJourneyRecorderAgainstLibraryCases(_JourneyRecorderCase, ApplicationRe
         """The library's timing printout; the store's speed is measured in bench/."""
 
 
-class TestJourneyRecorderNeverInterleavesIds(_JourneyRecorderCase, NonInterleavingNotificationIDsBaseCase):
+class TestJourneyRecorderNeverInterleavesIds(
+    _JourneyRecorderCase, NonInterleavingNotificationIDsBaseCase
+):
     pass

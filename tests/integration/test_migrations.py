@@ -3,6 +3,7 @@ on the migrated table exactly as on the table it would have created itself."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,22 +20,26 @@ from tests.plugins.database import TEST_MASTER_KEY, create_database, drop_databa
 
 @pytest.fixture
 def fresh_url(server_url: str, worker_id: str) -> Iterator[str]:
-    name = f"journey_migrations_{worker_id}"
+    name = f"journey_migrations_{os.getpid()}_{worker_id}"
     yield create_database(server_url, name)
     drop_database(server_url, name)
 
 
 def tables(url: str) -> set[str]:
     with psycopg.connect(ConnectionParams.from_url(url).conninfo()) as conn:
-        return {r[0] for r in conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+        return {
+            r[0]
+            for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        }
 
 
 def columns(url: str, table: str) -> list[tuple[Any, ...]]:
     with psycopg.connect(ConnectionParams.from_url(url).conninfo()) as conn:
         return conn.execute(
             "SELECT column_name, data_type, is_nullable FROM information_schema.columns "
-            "WHERE table_name = %s ORDER BY ordinal_position", (table,)).fetchall()
+            "WHERE table_name = %s ORDER BY ordinal_position",
+            (table,),
+        ).fetchall()
 
 
 def test_upgrade_downgrade_upgrade_round_trips(fresh_url: str) -> None:
@@ -48,7 +53,9 @@ def test_upgrade_downgrade_upgrade_round_trips(fresh_url: str) -> None:
 
 def test_the_library_reads_and_writes_the_migrated_table(fresh_url: str, tmp_path: Any) -> None:
     upgrade(fresh_url)
-    settings = Settings.from_env({"JOURNEY_MASTER_KEY": TEST_MASTER_KEY, "JOURNEY_DATA_DIR": str(tmp_path)})
+    settings = Settings.from_env(
+        {"JOURNEY_MASTER_KEY": TEST_MASTER_KEY, "JOURNEY_DATA_DIR": str(tmp_path)}
+    )
     with open_store(settings, fresh_url) as store:
         written = [StoredEvent("cust-9", v, "journey.events:ContactInbound", b"{}") for v in (1, 2)]
         assert list(store.recorder.insert_events(written)) == [1, 2]
@@ -57,14 +64,14 @@ def test_the_library_reads_and_writes_the_migrated_table(fresh_url: str, tmp_pat
         assert store.recorder.max_notification_id() == 2
 
 
-def test_the_recorders_own_table_matches_the_frozen_migration(
-    fresh_url: str, store: Any
-) -> None:
+def test_the_recorders_own_table_matches_the_frozen_migration(fresh_url: str, store: Any) -> None:
     upgrade(fresh_url)
     recorder = type(store.recorder)(store.datastore, events_table_name="shape_check_events")
     recorder.create_table()
     try:
-        assert columns(store.database_url, "shape_check_events") == columns(fresh_url, "journey_events")
+        assert columns(store.database_url, "shape_check_events") == columns(
+            fresh_url, "journey_events"
+        )
     finally:
         with store.datastore.transaction(commit=True) as curs:
             curs.execute("DROP TABLE shape_check_events")

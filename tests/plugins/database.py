@@ -31,8 +31,11 @@ def _server_url() -> str:
 def create_database(server_url: str, name: str) -> str:
     params = ConnectionParams.from_url(server_url)
     with psycopg.connect(params.conninfo("postgres"), autocommit=True) as conn:
-        conn.execute(psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            psycopg.sql.Identifier(name)))
+        conn.execute(
+            psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                psycopg.sql.Identifier(name)
+            )
+        )
         conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(name)))
     return params.url(name)
 
@@ -40,8 +43,11 @@ def create_database(server_url: str, name: str) -> str:
 def drop_database(server_url: str, name: str) -> None:
     params = ConnectionParams.from_url(server_url)
     with psycopg.connect(params.conninfo("postgres"), autocommit=True) as conn:
-        conn.execute(psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            psycopg.sql.Identifier(name)))
+        conn.execute(
+            psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                psycopg.sql.Identifier(name)
+            )
+        )
 
 
 @pytest.fixture(scope="session")
@@ -77,7 +83,9 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 @pytest.fixture
 def admin(database_url: str) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
     """A superuser connection, for what the application's role may not do."""
-    with psycopg.connect(ConnectionParams.from_url(database_url).conninfo(), autocommit=True) as conn:
+    with psycopg.connect(
+        ConnectionParams.from_url(database_url).conninfo(), autocommit=True
+    ) as conn:
         yield conn
 
 

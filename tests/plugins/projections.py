@@ -36,5 +36,7 @@ SNAPSHOT_QUERIES = {
 
 
 def snapshot(admin: psycopg.Connection[Any], prefix: str = "") -> dict[str, list[Any]]:
-    return {name: admin.execute(query.replace("{p}", prefix)).fetchall()  # type: ignore[arg-type]
-            for name, query in SNAPSHOT_QUERIES.items()}
+    return {
+        name: admin.execute(query.replace("{p}", prefix)).fetchall()  # type: ignore[arg-type]
+        for name, query in SNAPSHOT_QUERIES.items()
+    }

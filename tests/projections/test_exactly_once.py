@@ -22,10 +22,18 @@ from tests.plugins.projections import catch_up_all, snapshot
 
 
 def start_worker(settings: Settings) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "JOURNEY_DATABASE_URL": settings.database_url or "",
-           "JOURNEY_MASTER_KEY": TEST_MASTER_KEY, "JOURNEY_DATA_DIR": str(settings.data_dir)}
-    return subprocess.Popen([sys.executable, "-m", "cli", "worker"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "JOURNEY_DATABASE_URL": settings.database_url or "",
+        "JOURNEY_MASTER_KEY": TEST_MASTER_KEY,
+        "JOURNEY_DATA_DIR": str(settings.data_dir),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "cli", "worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def wait_for_progress(store: Store, beyond: int, timeout: float = 30.0) -> None:
@@ -39,7 +47,7 @@ def test_a_worker_killed_repeatedly_ends_identical_to_a_clean_rebuild(
     store: Store, settings: Settings, admin: psycopg.Connection[Any]
 ) -> None:
     events: list[Any] = list(generate(150, seed=3))
-    chunks = [events[i:i + 60] for i in range(0, len(events), 60)]
+    chunks = [events[i : i + 60] for i in range(0, len(events), 60)]
     positions_at_kills = []
     for round_number in range(4):
         worker = start_worker(settings)
@@ -76,5 +84,7 @@ def test_a_rebuild_swaps_in_an_equal_copy_and_keeps_following(
     store.ingestor.append(events[500:])
     catch_up_all(store)
     assert len(snapshot(admin)["cases"]) > len(before["cases"])
-    tables = {r[0] for r in admin.execute("SELECT tablename FROM pg_tables WHERE tablename LIKE '%next%'")}
+    tables = {
+        r[0] for r in admin.execute("SELECT tablename FROM pg_tables WHERE tablename LIKE '%next%'")
+    }
     assert tables == set()

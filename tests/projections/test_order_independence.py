@@ -26,18 +26,29 @@ CASES = ("k1", "k2", "k3")
 def histories(draw: st.DrawFn) -> list[dict[str, Any]]:
     """Distinct instants (ties are broken by position, which arrival order changes)."""
     count = draw(st.integers(3, 25))
-    minutes = draw(st.lists(st.integers(0, 60 * 24 * 10), min_size=count, max_size=count,
-                            unique=True))
+    minutes = draw(
+        st.lists(st.integers(0, 60 * 24 * 10), min_size=count, max_size=count, unique=True)
+    )
     found = []
     for n, minute in enumerate(minutes):
         at = (START + timedelta(minutes=minute)).strftime("%Y-%m-%dT%H:%M:%SZ")
         case = draw(st.sampled_from(CASES))
         customer = CUSTOMERS[CASES.index(case) % 2]
-        kind = draw(st.sampled_from([
-            "contact.inbound", "contact.inbound", "reply.outbound", "case.opened",
-            "case.assigned", "case.status_changed", "case.priority_changed", "survey.answered",
-            "self_service.used",
-        ]))
+        kind = draw(
+            st.sampled_from(
+                [
+                    "contact.inbound",
+                    "contact.inbound",
+                    "reply.outbound",
+                    "case.opened",
+                    "case.assigned",
+                    "case.status_changed",
+                    "case.priority_changed",
+                    "survey.answered",
+                    "self_service.used",
+                ]
+            )
+        )
         fields: dict[str, Any] = {"id": f"h-{n}", "customer_id": customer, "occurred_at": at}
         if kind in ("contact.inbound", "reply.outbound", "case.opened", "survey.answered"):
             fields["channel"] = draw(st.sampled_from(["chat", "email", "phone"]))
@@ -46,8 +57,11 @@ def histories(draw: st.DrawFn) -> list[dict[str, Any]]:
         if kind == "contact.inbound":
             fields["data"] = {"abandoned": draw(st.booleans())}
         if kind == "case.status_changed":
-            fields["data"] = {"status": draw(st.sampled_from(
-                ["open", "pending_customer", "on_hold", "resolved", "closed"]))}
+            fields["data"] = {
+                "status": draw(
+                    st.sampled_from(["open", "pending_customer", "on_hold", "resolved", "closed"])
+                )
+            }
         if kind in ("case.opened", "case.priority_changed"):
             fields["data"] = {"priority": draw(st.sampled_from(["low", "normal", "urgent"]))}
         if kind == "self_service.used":
@@ -68,7 +82,9 @@ def ingest(store: Store, events: list[dict[str, Any]], rng: random.Random) -> No
     catch_up_all(store)
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(history=histories(), seed=st.integers(0, 1000))
 def test_two_arrival_orders_give_identical_projections(
     store: Store, admin: psycopg.Connection[Any], history: list[dict[str, Any]], seed: int

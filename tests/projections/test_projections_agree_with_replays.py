@@ -18,14 +18,16 @@ NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def stored_facts(store: Store) -> list[Fact]:
-    return [fact_from_stored(n.id, str(n.originator_id), n.topic, n.state)
-            for n in store.recorder.select_notifications(start=None, limit=100_000)]
+    return [
+        fact_from_stored(n.id, str(n.originator_id), n.topic, n.state)
+        for n in store.recorder.select_notifications(start=None, limit=100_000)
+    ]
 
 
 def test_every_case_and_customer_reads_the_same_from_projection_and_replay(store: Store) -> None:
     events: list[Any] = list(generate(60, seed=11))
     for start in range(0, len(events), 97):
-        store.ingestor.append(events[start:start + 97])
+        store.ingestor.append(events[start : start + 97])
     catch_up_all(store, batch_size=50)  # several batches: cases span batch boundaries
 
     sla = load_sla_config(None)
@@ -46,7 +48,7 @@ def test_every_case_and_customer_reads_the_same_from_projection_and_replay(store
 def test_per_day_counts_for_another_window_follow_the_same_rule_as_the_flags(store: Store) -> None:
     events: list[Any] = list(generate(80, seed=5))
     for start in range(0, len(events), 500):
-        store.ingestor.append(events[start:start + 500])
+        store.ingestor.append(events[start : start + 500])
     catch_up_all(store)
     model = ReadModel(store, load_sla_config(None), timedelta(days=7))
     from_flags = model.repeat_contacts_by_day(None, None, timedelta(days=7))

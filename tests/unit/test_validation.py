@@ -33,7 +33,7 @@ PASSING: list[dict[str, Any]] = [
     event("survey.answered", data={"csat": 1, "nps": 10, "ces": 7}),
     event("survey.answered", data={"nps": 0}),
     event("self_service.used", data={"article_id": "kb-9", "helpful": False}),
-    event(id="A.z:0@x/y-_" , customer_id="x" * 128),
+    event(id="A.z:0@x/y-_", customer_id="x" * 128),
     event(occurred_at="2026-03-02T13:04:59+01:00"),
     event(occurred_at="2026-03-02T12:04:59.999Z"),
     event(pii={"body": "hello", "email": "a@b.c"}),
