@@ -33,9 +33,12 @@ def unwrap_key(master_key: bytes, customer_id: str, wrapped: bytes) -> bytes:
     return _open(master_key, wrapped, b"key:" + customer_id.encode())
 
 
-def seal_pii(data_key: bytes, event_id: str, pii: dict[str, str]) -> dict[str, Any]:
-    """The stored form of `pii`: its field names and one ciphertext of the whole object."""
-    blob = _seal(data_key, orjson.dumps(pii, option=orjson.OPT_SORT_KEYS), _pii_aad(event_id))
+def seal_pii(cipher: AESGCM, event_id: str, pii: dict[str, str]) -> dict[str, Any]:
+    """The stored form of `pii`: its field names and one ciphertext of the whole object,
+    sealed by `cipher` (an `AESGCM` of the customer's data key)."""
+    clear = orjson.dumps(pii, option=orjson.OPT_SORT_KEYS)
+    nonce = os.urandom(NONCE_BYTES)
+    blob = nonce + cipher.encrypt(nonce, clear, _pii_aad(event_id))
     return {"fields": sorted(pii), "sealed": base64.b64encode(blob).decode()}
 
 
@@ -56,13 +59,12 @@ def redacted_pii(stored: dict[str, Any], placeholder: str) -> dict[str, str]:
     return {name: placeholder for name in stored["fields"]}
 
 
-def content_digest(data_key: bytes, canonical: dict[str, Any]) -> bytes:
+def content_digest(data_key: bytes, canonical: bytes) -> bytes:
     """Keyed digest of an event's normalised content, for the idempotency check.
 
     Keyed by the customer's data key, so it reveals nothing of the pii once the
     key is destroyed."""
-    message = orjson.dumps(canonical, option=orjson.OPT_SORT_KEYS)
-    return hmac.new(data_key, message, hashlib.sha256).digest()
+    return hmac.digest(data_key, canonical, hashlib.sha256)
 
 
 def _pii_aad(event_id: str) -> bytes:

@@ -14,9 +14,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from eventsourcing.domain import CanMutateAggregate
+from eventsourcing.persistence import StoredEvent
+
+from journey.serialization import OrjsonTranscoder
+
+if TYPE_CHECKING:
+    from journey.validation import EventIn
 
 
 @dataclass(frozen=True)
@@ -110,4 +116,22 @@ TYPE_BY_TOPIC: dict[str, str] = {
     TOPIC_PREFIX + cls.__name__: name for name, cls in EVENT_CLASSES.items()
 }
 TOPIC_BY_TYPE: dict[str, str] = {name: topic for topic, name in TYPE_BY_TOPIC.items()}
+TRANSCODER = OrjsonTranscoder()
 CLIENT_TYPES = tuple(name for name in EVENT_CLASSES if name != PersonalDataErased.type_name)
+
+
+def stored_event(event: EventIn, sealed_pii: dict[str, Any] | None) -> StoredEvent:
+    """The stored form of a validated event, exactly as the application's mapper
+    would encode its domain event (`tests/unit/test_events.py` holds them equal),
+    built directly because it is the ingestion hot path. The store assigns the
+    version (0 here) at append."""
+    state = {
+        "agent_id": event.agent_id,
+        "case_id": event.case_id,
+        "channel": event.channel,
+        "data": event.data,
+        "id": event.id,
+        "pii": sealed_pii,
+        "timestamp": event.occurred_at,
+    }
+    return StoredEvent(event.customer_id, 0, TOPIC_BY_TYPE[event.type], TRANSCODER.encode(state))

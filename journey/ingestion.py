@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from eventsourcing.persistence import Mapper
 
 from journey.adapters.keys import DataKey
 from journey.adapters.postgres import Appended, NewEvent, StaleDataKey
 from journey.crypto import content_digest, seal_pii
-from journey.events import EVENT_CLASSES
+from journey.events import stored_event
 from journey.validation import EventIn, Violation, validate_event
 
 MAX_BATCH = 1000
@@ -52,12 +51,10 @@ class Ingestor:
         self,
         writer: EventWriter,
         keys: DataKeys,
-        mapper: Mapper[str],
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ):
         self._writer = writer
         self._keys = keys
-        self._mapper = mapper
         self._clock = clock
 
     def validate(self, raw_batch: Sequence[object]) -> list[EventIn]:
@@ -96,24 +93,12 @@ class Ingestor:
         raise StaleDataKey("data keys kept changing while appending")
 
     def _prepare(self, event: EventIn, key: DataKey) -> NewEvent:
-        canonical = event.canonical()
-        domain_event = EVENT_CLASSES[event.type](
-            originator_id=event.customer_id,
-            originator_version=0,  # assigned by the store at append
-            timestamp=event.occurred_at,
-            id=event.id,
-            channel=event.channel,
-            case_id=event.case_id,
-            agent_id=event.agent_id,
-            data=event.data,
-            pii=seal_pii(key.key, event.id, event.pii) if event.pii else None,
-        )
         return NewEvent(
-            stored=self._mapper.to_stored_event(domain_event),
+            stored=stored_event(event, seal_pii(key.cipher, event.id, event.pii) if event.pii else None),
             event_id=event.id,
             occurred_at=event.occurred_at,
             case_id=event.case_id,
-            content_digest=content_digest(key.key, canonical),
+            content_digest=content_digest(key.key, event.canonical()),
             data_key_check=key.wrapped if event.pii else None,
         )
 

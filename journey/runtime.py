@@ -55,5 +55,5 @@ def open_store(settings: Settings, url: str | None = None, pool_size: int = 4) -
     recorder = app.recorder
     assert isinstance(recorder, JourneyRecorder)
     keys = KeyStore(recorder.datastore.pool, settings.master_key)
-    ingestor = Ingestor(recorder, keys, app.mapper)
+    ingestor = Ingestor(recorder, keys)
     return Store(settings, url, app, recorder, keys, ingestor)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
+import orjson
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -138,9 +139,17 @@ class EventIn(_Strict):
         object.__setattr__(self, "data", data.model_dump(exclude_none=True))
         return self
 
-    def canonical(self) -> dict[str, Any]:
-        """The normalised content the idempotency check compares (UTC, defaults applied)."""
-        return self.model_dump(mode="json", exclude_none=True)
+    def canonical(self) -> bytes:
+        """The normalised content the idempotency check compares (UTC, defaults
+        applied, keys sorted, absent fields left out). Stored digests depend on it:
+        never change this form."""
+        fields = {
+            "id": self.id, "type": self.type, "customer_id": self.customer_id,
+            "occurred_at": self.occurred_at, "channel": self.channel, "case_id": self.case_id,
+            "agent_id": self.agent_id, "data": self.data, "pii": self.pii,
+        }
+        present = {k: v for k, v in fields.items() if v is not None}
+        return orjson.dumps(present, option=orjson.OPT_SORT_KEYS | orjson.OPT_UTC_Z)
 
 
 class _FieldError(ValueError):

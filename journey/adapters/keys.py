@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from psycopg.rows import tuple_row
 from psycopg_pool import ConnectionPool
 
@@ -23,6 +24,12 @@ from journey.crypto import new_data_key, unwrap_key, wrap_key
 class DataKey:
     key: bytes
     wrapped: bytes
+    cipher: AESGCM
+
+    @classmethod
+    def unwrapped(cls, master_key: bytes, customer_id: str, wrapped: bytes) -> DataKey:
+        key = unwrap_key(master_key, customer_id, wrapped)
+        return cls(key, wrapped, AESGCM(key))
 
 
 class KeyStore:
@@ -91,7 +98,7 @@ class KeyStore:
                 )
                 .fetchall()
             )
-        loaded = {c: DataKey(unwrap_key(self._master, c, bytes(w)), bytes(w)) for c, w in rows}
+        loaded = {c: DataKey.unwrapped(self._master, c, bytes(w)) for c, w in rows}
         for customer_id, key in loaded.items():
             self._cache[customer_id] = key
             if len(self._cache) > self._cache_size:

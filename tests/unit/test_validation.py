@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import pytest
 
 from journey.validation import EventIn, Violation, validate_event
@@ -105,6 +106,6 @@ def test_timestamps_are_normalised_to_utc_and_defaults_applied() -> None:
     valid = check(event(occurred_at="2026-03-02T13:00:00+03:00"))
     assert isinstance(valid, EventIn)
     assert valid.occurred_at == datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
-    assert valid.canonical()["data"] == {"abandoned": False}
+    assert orjson.loads(valid.canonical())["data"] == {"abandoned": False}
     opened = check(event("case.opened"))
     assert isinstance(opened, EventIn) and opened.data == {"priority": "normal"}
