@@ -4,7 +4,6 @@ its place in the store and the previous event's hash in the same stream."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -50,15 +49,4 @@ def _instant(value: datetime | None) -> str | None:
     """Microsecond UTC text, identical for a value before and after a database round trip."""
     if value is None:
         return None
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def first_broken_link(stream: Iterable[tuple[ChainedRow, bytes]]) -> int | None:
-    """The position of the first event of one stream (in version order) whose
-    content, order or chain does not match its stored hash; None when intact."""
-    previous = GENESIS
-    for expected_version, (row, stored_hash) in enumerate(stream, start=1):
-        if row.version != expected_version or chain_hash(previous, row) != stored_hash:
-            return row.position
-        previous = stored_hash
-    return None
+    return value.astimezone(UTC).isoformat(timespec="microseconds")

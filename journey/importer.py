@@ -5,13 +5,14 @@ stopping the valid ones. Streams the file: memory stays flat whatever its size."
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 
 import orjson
 
 from journey.adapters.postgres import EventConflict
-from journey.ingestion import BatchRejected, Ingestor
+from journey.ingestion import AppendResult, BatchRejected, Ingestor, Prepared
 from journey.validation import EventIn
 
 BATCH_LINES = 1000
@@ -37,13 +38,36 @@ def import_lines(
     progress: Callable[[int], None] = lambda _: None,
     batch_lines: int = BATCH_LINES,
 ) -> ImportSummary:
+    """Import in batches; while one batch is being written (waiting on the
+    database), the next is parsed, validated and sealed."""
     summary = ImportSummary()
     numbered = ((n, line) for n, line in enumerate(lines, start=1) if line.strip())
-    for chunk in _chunks(numbered, batch_lines):
-        valid = _valid_events(ingestor, chunk, summary)
-        _append(ingestor, valid, summary)
-        progress(sum(len(line) for _, line in chunk))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer") as writer:
+        pending: Future[None] | None = None
+        for chunk in _chunks(numbered, batch_lines):
+            valid = _valid_events(ingestor, chunk, summary)
+            prepared = ingestor.prepare([event for _, event in valid]) if valid else None
+            if pending is not None:
+                pending.result()
+            pending = writer.submit(_write, ingestor, valid, prepared, summary)
+            progress(sum(len(line) for _, line in chunk))
+        if pending is not None:
+            pending.result()
     return summary
+
+
+def _write(
+    ingestor: Ingestor,
+    valid: list[tuple[int, EventIn]],
+    prepared: Prepared | None,
+    summary: ImportSummary,
+) -> None:
+    if prepared is None:
+        return
+    try:
+        _count(summary, ingestor.write(prepared))
+    except EventConflict:
+        _append(ingestor, valid, summary)
 
 
 def _valid_events(
@@ -77,12 +101,16 @@ def _append(ingestor: Ingestor, valid: list[tuple[int, EventIn]], summary: Impor
                 summary.reject(number, f"id {event.id!r} already stored with different content")
             valid = [line for index, line in enumerate(valid) if index not in bad]
             continue
-        for result in results:
-            if result.status == "created":
-                summary.created += 1
-            else:
-                summary.duplicate += 1
+        _count(summary, results)
         return
+
+
+def _count(summary: ImportSummary, results: list[AppendResult]) -> None:
+    for result in results:
+        if result.status == "created":
+            summary.created += 1
+        else:
+            summary.duplicate += 1
 
 
 def _chunks(items: Iterator[tuple[int, bytes]], size: int) -> Iterator[list[tuple[int, bytes]]]:

@@ -37,6 +37,12 @@ class AppendResult:
     position: int
 
 
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    events: Sequence[EventIn]
+    new_events: list[NewEvent]
+
+
 class EventWriter(Protocol):
     def append(self, events: Sequence[NewEvent]) -> list[Appended]: ...
 
@@ -81,20 +87,30 @@ class Ingestor:
         return self.append_valid(self.validate(raw_batch))
 
     def append_valid(self, events: Sequence[EventIn]) -> list[AppendResult]:
+        return self.write(self.prepare(events))
+
+    def prepare(self, events: Sequence[EventIn]) -> Prepared:
+        """Seal and encode valid events (CPU only, apart from fetching data keys)."""
+        keys = self._keys.data_keys({e.customer_id for e in events})
+        return Prepared(events, [self._prepare(e, keys[e.customer_id]) for e in events])
+
+    def write(self, prepared: Prepared) -> list[AppendResult]:
+        """Append prepared events atomically; re-seal them if a data key changed meanwhile."""
         for _ in range(3):
-            keys = self._keys.data_keys({e.customer_id for e in events})
-            prepared = [self._prepare(e, keys[e.customer_id]) for e in events]
             try:
-                appended = self._writer.append(prepared)
+                appended = self._writer.append(prepared.new_events)
             except StaleDataKey:
-                self._keys.forget({e.customer_id for e in events})
+                self._keys.forget({e.customer_id for e in prepared.events})
+                prepared = self.prepare(prepared.events)
                 continue
             return [AppendResult(a.event_id or "", _status(a), a.position) for a in appended]
         raise StaleDataKey("data keys kept changing while appending")
 
     def _prepare(self, event: EventIn, key: DataKey) -> NewEvent:
         return NewEvent(
-            stored=stored_event(event, seal_pii(key.cipher, event.id, event.pii) if event.pii else None),
+            stored=stored_event(
+                event, seal_pii(key.cipher, event.id, event.pii) if event.pii else None
+            ),
             event_id=event.id,
             occurred_at=event.occurred_at,
             case_id=event.case_id,
