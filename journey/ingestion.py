@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-
 from journey.adapters.keys import DataKey
 from journey.adapters.postgres import Appended, NewEvent, StaleDataKey
 from journey.crypto import content_digest, seal_pii
