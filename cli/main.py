@@ -9,6 +9,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 
+from cli import audit, demo, keys, serve
+from cli.projections import projections
+from cli.worker import worker
 from journey.adapters import migrate as migrations
 from journey.importer import import_lines
 from journey.runtime import database_url, open_store
@@ -51,14 +54,16 @@ def import_(
     raise typer.Exit(1 if summary.rejected else 0)
 
 
-@app.command()
-def serve(
-    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
-) -> None:
-    """Run the HTTP API, the web pages and the projection workers."""
-    console.print("[yellow]the HTTP API is not built yet (issue 5)")
-    raise typer.Exit(2)
+app.command()(serve.serve)
+app.command()(demo.demo)
+app.add_typer(keys.keys, name="keys")
+app.add_typer(projections, name="projections")
+app.command()(worker)
+
+
+app.command()(audit.verify)
+app.command()(audit.erase)
+app.command()(audit.export)
 
 
 def main() -> None:

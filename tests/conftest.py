@@ -1,1 +1,1 @@
-pytest_plugins = ["tests.plugins.database"]
+pytest_plugins = ["tests.plugins.database", "tests.plugins.server"]

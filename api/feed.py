@@ -1,0 +1,69 @@
+"""The live feed: one `LISTEN journey_events` connection per process wakes every
+waiting stream when the recorder commits (it NOTIFYs in the same transaction).
+
+Streams never poll: they read what is after their position, then sleep until
+the next notification (or a keep-alive interval passes, to send a comment).
+The listener reconnects after a lost connection and wakes everyone, so no
+commit made meanwhile is missed: streams always re-read from their position.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import psycopg
+
+log = logging.getLogger(__name__)
+CHANNEL = "journey_events"
+
+
+class Notifications:
+    def __init__(self, conninfo: str):
+        self._conninfo = conninfo
+        self._changed = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.closing = False
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._listen(), name="journey-listen")
+
+    async def stop(self) -> None:
+        self.closing = True
+        self._wake()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def ticket(self) -> asyncio.Event:
+        """Take before reading: `wait` then returns at once if a commit came meanwhile."""
+        return self._changed
+
+    async def wait(self, ticket: asyncio.Event, timeout: float) -> bool:
+        """Sleep until a commit after `ticket` was taken; False when `timeout` passed first."""
+        try:
+            await asyncio.wait_for(ticket.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    def _wake(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def _listen(self) -> None:
+        while not self.closing:
+            try:
+                async with await psycopg.AsyncConnection.connect(
+                    self._conninfo, autocommit=True
+                ) as conn:
+                    await conn.execute(f"LISTEN {CHANNEL}")
+                    self._wake()
+                    async for _ in conn.notifies():
+                        self._wake()
+            except psycopg.Error as error:
+                log.warning("live feed: listener connection lost (%s); reconnecting", error)
+                self._wake()
+                await asyncio.sleep(1.0)

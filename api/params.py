@@ -1,0 +1,58 @@
+"""Path and query parameters shared by the routes, with the SPEC's limits."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Path, Query
+from pydantic import AwareDatetime
+
+from api.errors import field_problem
+from journey.contacts import parse_window
+
+ID_PATTERN = r"^[A-Za-z0-9._:@/-]+$"
+MAX_PAGE = 1000
+WAIT_SECONDS = 5.0
+MAX_WINDOW = timedelta(days=3660)
+
+CustomerId = Annotated[str, Path(min_length=1, max_length=128, pattern=ID_PATTERN)]
+CaseId = Annotated[str, Path(min_length=1, max_length=128, pattern=ID_PATTERN)]
+AsOf = Annotated[
+    AwareDatetime | None,
+    Query(description="knowledge time: only events recorded at or before it (default now)"),
+]
+At = Annotated[
+    AwareDatetime | None,
+    Query(description="valid time: only events that occurred at or before it; SLA judged "
+          "at it (default `as_of`)"),
+]
+From = Annotated[AwareDatetime | None, Query(alias="from", description="inclusive lower bound")]
+To = Annotated[AwareDatetime | None, Query(alias="to", description="exclusive upper bound")]
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="page size")]
+Cursor = Annotated[
+    str | None,
+    Query(max_length=512, pattern=r"^[A-Za-z0-9_=-]+$", description="`next_cursor` of the previous page"),
+]
+After = Annotated[
+    int | None,
+    Query(ge=0, le=2**62, description=f"read-your-writes: first wait (at most {WAIT_SECONDS:g} s) "
+          "until the projections have applied this position"),
+]
+Window = Annotated[
+    str | None,
+    Query(max_length=16, pattern=r"^[0-9]{1,9}[dhms]$", description="e.g. `7d`, `24h`, at most "
+          f"{MAX_WINDOW.days}d (default: the configured repeat window)"),
+]
+
+
+def window_or(value: str | None, default: timedelta) -> timedelta:
+    if value is None:
+        return default
+    try:
+        window = parse_window(value)
+    except ValueError as error:
+        raise field_problem("window", str(error)) from None
+    if window > MAX_WINDOW:
+        raise field_problem("window", f"at most {MAX_WINDOW.days} days")
+    return window

@@ -1,0 +1,39 @@
+"""One case's state and SLA instances (SPEC 3, 5, 8), now or at any past instant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from api.deps import Reader, ServicesDep
+from api.errors import Problem
+from api.params import After, AsOf, At, CaseId
+from api.render import json_response
+from api.routes.projected import now_reading
+from api.schemas import CaseOut
+
+router = APIRouter(tags=["cases"])
+
+
+@router.get("/v1/cases/{case_id:path}", response_model=CaseOut,
+            responses={404: {"description": "no events of this case under `as_of`/`at`"}})
+async def case(
+    case_id: CaseId,
+    services: ServicesDep,
+    key: Reader,
+    as_of: AsOf = None,
+    at: At = None,
+    after: After = None,
+) -> Response:
+    """The case's SPEC 3 fields and its SLA instances, breaches judged at `at` (default now)."""
+    document: dict[str, Any] | None = await now_reading(
+        services, as_of, at, after,
+        projected=lambda model, now: model.case(case_id, now),
+        replayed=lambda: services.replays.case(case_id, as_of, at),
+    )
+    if document is None:
+        raise Problem(404, f"case {case_id!r} has no events under the requested as_of/at",
+                      errors=[{"field": "case_id", "message": "no events"}])
+    return json_response(document)

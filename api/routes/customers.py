@@ -1,0 +1,130 @@
+"""A customer's timeline, cases and contact counts (SPEC 8), with SPEC 6 `as_of`/`at`."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from starlette.responses import Response
+
+from api.deps import Reader, ServicesDep
+from api.errors import Problem, field_problem
+from api.params import After, AsOf, At, Cursor, CustomerId, Limit, Window, window_or
+from api.render import decode_cursor, encode_cursor, event_document, json_response, key_lookup
+from api.routes.projected import now_reading
+from api.schemas import Channel, ContactsOut, CustomerCasesOut, EventType, TimelineOut
+from api.services import Services
+from journey.adapters.reads import Bounds
+
+router = APIRouter(tags=["customers"])
+NOT_FOUND = {404: {"description": "no events of this customer under `as_of`/`at`"}}
+
+
+def _not_found(customer_id: str) -> Problem:
+    return Problem(404, f"customer {customer_id!r} has no events under the requested as_of/at",
+                   errors=[{"field": "customer_id", "message": "no events"}])
+
+
+def _page_start(services: Services, cursor: str | None) -> tuple[tuple[datetime, int] | None, int]:
+    """(after which (occurred_at, position) to read, ceiling position) of a page."""
+    if cursor is None:
+        return None, services.reads.last_position()
+    try:
+        occurred, position, ceiling = decode_cursor(cursor)
+        return (datetime.fromisoformat(occurred), int(position)), int(ceiling)
+    except (ValueError, TypeError) as error:
+        raise field_problem("cursor", "not a cursor this route returned") from error
+
+
+@router.get("/v1/customers/{customer_id:path}/timeline", response_model=TimelineOut,
+            responses=NOT_FOUND)
+def timeline(
+    customer_id: CustomerId,
+    services: ServicesDep,
+    key: Reader,
+    as_of: AsOf = None,
+    at: At = None,
+    channel: Channel | None = None,
+    type: Annotated[list[EventType] | None, Query(max_length=16)] = None,  # noqa: A002
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> Response:
+    """The customer's events in (`occurred_at`, `position`) order, every channel."""
+    after, ceiling = _page_start(services, cursor)
+    bounds = Bounds(as_of=as_of, at=at or as_of, ceiling=ceiling)
+    rows = services.reads.timeline(
+        customer_id, bounds, types=type or (), channel=channel, after=after, limit=limit + 1
+    )
+    if not rows and after is None and not services.reads.has_events(customer_id, bounds):
+        raise _not_found(customer_id)
+    page = rows[:limit]
+    keys = key_lookup(services.store.keys.current_keys, page) if "pii" in key.scopes else None
+    next_cursor = None
+    if len(rows) > limit:
+        last = page[-1]
+        next_cursor = encode_cursor([last["occurred_at"].isoformat(), last["position"], ceiling])
+    events = [event_document(row, keys) for row in page]
+    return json_response({"customer_id": customer_id, "events": events, "next_cursor": next_cursor})
+
+
+@router.get("/v1/customers/{customer_id:path}/cases", response_model=CustomerCasesOut,
+            responses=NOT_FOUND)
+async def customer_cases(
+    customer_id: CustomerId,
+    services: ServicesDep,
+    key: Reader,
+    as_of: AsOf = None,
+    at: At = None,
+    after: After = None,
+) -> Response:
+    """Every case of the customer, each as `GET /v1/cases/{case_id}` answers it."""
+    cases: list[dict[str, Any]] | None = await now_reading(
+        services, as_of, at, after,
+        projected=lambda model, now: _projected_cases(services, model, customer_id, now),
+        replayed=lambda: services.replays.customer_cases(customer_id, as_of, at),
+    )
+    if cases is None:
+        raise _not_found(customer_id)
+    return json_response({"customer_id": customer_id, "cases": cases})
+
+
+def _projected_cases(
+    services: Services, model: Any, customer_id: str, now: datetime
+) -> list[dict[str, Any]] | None:
+    cases: list[dict[str, Any]] = model.customer_cases(customer_id, now)
+    if cases or services.reads.has_events(customer_id, Bounds()):
+        return cases
+    return None
+
+
+def _projected_contacts(
+    services: Services, model: Any, customer_id: str, window: timedelta
+) -> dict[str, Any] | None:
+    counts: dict[str, Any] = model.contacts(customer_id, window)
+    if counts["inbound_contacts"] or services.reads.has_events(customer_id, Bounds()):
+        return counts
+    return None
+
+
+@router.get("/v1/customers/{customer_id:path}/contacts", response_model=ContactsOut,
+            responses=NOT_FOUND)
+async def contacts(
+    customer_id: CustomerId,
+    services: ServicesDep,
+    key: Reader,
+    window: Window = None,
+    as_of: AsOf = None,
+    at: At = None,
+    after: After = None,
+) -> Response:
+    """SPEC 4 counts of the customer's inbound contacts, repeats and channel switches."""
+    span = window_or(window, services.store.settings.repeat_window)
+    counts: dict[str, Any] | None = await now_reading(
+        services, as_of, at, after,
+        projected=lambda model, now: _projected_contacts(services, model, customer_id, span),
+        replayed=lambda: services.replays.contacts(customer_id, span, as_of, at),
+    )
+    if counts is None:
+        raise _not_found(customer_id)
+    return json_response(counts)

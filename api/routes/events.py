@@ -1,0 +1,148 @@
+"""Appending events (SPEC 2.3) and the global feed, paged and live (SPEC 8)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Header, Query, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response, StreamingResponse
+
+from api.deps import Reader, ServicesDep, Writer
+from api.errors import Problem, field_problem
+from api.params import Limit
+from api.render import event_document, json_response, key_lookup, utc
+from api.schemas import AppendOut, FeedOut
+from api.services import Services
+from journey.ingestion import MAX_BATCH
+
+MAX_BODY_BYTES = 8 * 1024 * 1024
+KEEP_ALIVE_SECONDS = 15.0
+STREAM_PAGE = 500
+
+router = APIRouter(tags=["events"])
+
+_EXAMPLE = {
+    "id": "crm-48213", "type": "case.opened", "customer_id": "cust-17",
+    "occurred_at": "2026-03-02T09:15:00+03:00", "channel": "chat", "case_id": "case-903",
+    "data": {"priority": "high"}, "pii": {"subject": "Card blocked"},
+}
+_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {
+            "schema": {"oneOf": [
+                {"$ref": "#/components/schemas/EventIn"},
+                {"type": "array", "items": {"$ref": "#/components/schemas/EventIn"},
+                 "minItems": 1, "maxItems": MAX_BATCH},
+            ]},
+            "examples": {
+                "one event": {"value": _EXAMPLE},
+                "a batch": {"value": [_EXAMPLE, {
+                    "id": "crm-48214", "type": "reply.outbound", "customer_id": "cust-17",
+                    "occurred_at": "2026-03-02T06:19:00Z", "channel": "chat",
+                    "case_id": "case-903", "agent_id": "agent-5"}]},
+            },
+        }},
+    }
+}
+
+
+async def read_body(request: Request) -> bytes:
+    """The body, refused with 413 as soon as it exceeds `MAX_BODY_BYTES`."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise Problem(413, f"the body exceeds {MAX_BODY_BYTES} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise Problem(413, f"the body exceeds {MAX_BODY_BYTES} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.post(
+    "/v1/events", status_code=201, response_model=AppendOut, openapi_extra=_BODY,
+    responses={200: {"model": AppendOut, "description": "every event was a duplicate"},
+               409: {"description": "an id is already stored with other content"},
+               413: {"description": "the body is too large"}},
+)
+async def append_events(request: Request, services: ServicesDep, key: Writer) -> Response:
+    """Append one event or an atomic batch of up to 1000 (201 if any was created, else 200)."""
+    body = await read_body(request)
+    try:
+        raw = orjson.loads(body)
+    except orjson.JSONDecodeError as error:
+        raise field_problem("(body)", f"not valid JSON: {error}") from None
+    batch = raw if isinstance(raw, list) else [raw]
+    if not batch:
+        raise field_problem("(body)", "an empty batch: send one event or 1 to 1000 of them")
+    if len(batch) > MAX_BATCH:
+        raise Problem(413, f"more than {MAX_BATCH} events in one batch",
+                      errors=[{"field": "(batch)", "message": f"at most {MAX_BATCH} events"}])
+    results = await services.ingest(batch)
+    created = sum(r.status == "created" for r in results)
+    services.metrics.ingested.labels("created").inc(created)
+    services.metrics.ingested.labels("duplicate").inc(len(results) - created)
+    answer = {"results": [{"id": r.id, "status": r.status, "position": r.position} for r in results]}
+    return json_response(answer, 201 if created else 200)
+
+
+def feed_page(services: Services, after: int, limit: int, pii: bool) -> list[dict[str, Any]]:
+    rows = services.reads.feed(after, limit)
+    keys = key_lookup(services.store.keys.current_keys, rows) if pii else None
+    return [event_document(row, keys) for row in rows]
+
+
+@router.get("/v1/events", response_model=FeedOut)
+def feed(
+    services: ServicesDep,
+    key: Reader,
+    after: Annotated[int, Query(ge=0, le=2**62, description="last position already seen")] = 0,
+    limit: Limit = 100,
+) -> Response:
+    """The global feed in position order: events after `after`."""
+    events = feed_page(services, after, limit, "pii" in key.scopes)
+    last = events[-1]["position"] if events else after
+    return json_response({"events": events, "last_position": last})
+
+
+@router.get(
+    "/v1/events/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}},
+                     "description": "server-sent events: `id` = position, `data` = the event"}},
+)
+async def stream(
+    request: Request,
+    services: ServicesDep,
+    key: Reader,
+    after: Annotated[int, Query(ge=0, le=2**62, description="last position already seen")] = 0,
+    last_event_id: Annotated[
+        str | None, Header(max_length=20, pattern=r"^[0-9]+$", description="resume after it")
+    ] = None,
+) -> StreamingResponse:
+    """The global feed as server-sent events, live; resumable with `Last-Event-ID`."""
+    start = int(last_event_id) if last_event_id else after
+    pii = "pii" in key.scopes
+    return StreamingResponse(
+        _events(services, start, pii), media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+async def _events(services: Services, after: int, pii: bool) -> AsyncIterator[bytes]:
+    notifications = services.notifications
+    yield b"retry: 1000\n\n"
+    while not notifications.closing:
+        ticket = notifications.ticket()
+        events = await run_in_threadpool(feed_page, services, after, STREAM_PAGE, pii)
+        for event in events:
+            data = orjson.dumps(utc(event), option=orjson.OPT_UTC_Z)
+            yield b"id: %d\nevent: %s\ndata: %s\n\n" % (event["position"], event["type"].encode(), data)
+            after = event["position"]
+        if len(events) < STREAM_PAGE and not await notifications.wait(ticket, KEEP_ALIVE_SECONDS):
+            yield b": keep-alive\n\n"

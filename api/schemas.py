@@ -1,0 +1,201 @@
+"""The shapes of the SPEC 8 answers, for the OpenAPI document (field names as in SPEC 8).
+
+Routes answer with already-rendered JSON (`api.render`); these models describe it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from journey.events import EVENT_CLASSES
+from journey.facts import CHANNELS, PRIORITIES, STATUSES
+
+EventType = Literal[tuple(EVENT_CLASSES)]  # type: ignore[valid-type]
+Channel = Literal[CHANNELS]  # type: ignore[valid-type]
+
+
+class EventResult(BaseModel):
+    id: str
+    status: Literal["created", "duplicate"]
+    position: int
+
+
+class AppendOut(BaseModel):
+    results: list[EventResult]
+
+
+class EventOut(BaseModel):
+    id: str
+    type: EventType
+    customer_id: str
+    occurred_at: datetime
+    channel: Channel | None
+    case_id: str | None
+    agent_id: str | None
+    data: dict[str, Any]
+    pii: dict[str, str] | None = Field(None, description="only with the `pii` scope")
+    position: int
+    recorded_at: datetime
+
+
+class TimelineOut(BaseModel):
+    customer_id: str
+    events: list[EventOut]
+    next_cursor: str | None
+
+
+class FeedOut(BaseModel):
+    events: list[EventOut]
+    last_position: int = Field(description="pass as `after` to read on")
+
+
+class SlaOut(BaseModel):
+    metric: Literal["first_response", "next_response", "resolution"]
+    policy: str
+    start: datetime
+    target_seconds: int
+    due_at: datetime | None
+    fulfilled_at: datetime | None
+    breached: bool
+    breached_at: datetime | None
+
+
+class CaseOut(BaseModel):
+    case_id: str
+    customer_id: str
+    status: Literal[STATUSES]  # type: ignore[valid-type]
+    opened_at: datetime
+    channel: Channel | None
+    priority: Literal[PRIORITIES]  # type: ignore[valid-type]
+    assignee: str | None
+    handoffs: int
+    agents: list[str]
+    inbound_contacts: int
+    repeat_contacts: int
+    first_response_at: datetime | None
+    reopens: int
+    resolved_at: datetime | None
+    first_contact_resolution: bool
+    sla: list[SlaOut]
+
+
+class CustomerCasesOut(BaseModel):
+    customer_id: str
+    cases: list[CaseOut]
+
+
+class ContactsOut(BaseModel):
+    customer_id: str
+    window_seconds: int
+    inbound_contacts: int
+    repeat_contacts: int
+    channel_switches: int
+    abandoned: int
+
+
+class BreachOut(BaseModel):
+    case_id: str
+    customer_id: str
+    metric: str
+    policy: str
+    breached_at: datetime
+    channel: Channel | None = None
+    priority: str | None = None
+    start: datetime | None = None
+    due_at: datetime | None = None
+    target_seconds: int | None = None
+
+
+class BreachesOut(BaseModel):
+    breaches: list[BreachOut]
+    next_cursor: str | None
+
+
+class FcrChannel(BaseModel):
+    channel: Channel | None
+    resolved_cases: int
+    fcr_cases: int
+    rate: float | None
+
+
+class FcrOut(BaseModel):
+    channels: list[FcrChannel]
+
+
+class RepeatDay(BaseModel):
+    day: str
+    channel: Channel | None
+    inbound_contacts: int
+    repeat_contacts: int
+    channel_switches: int
+    abandoned: int
+
+
+class RepeatContactsOut(BaseModel):
+    days: list[RepeatDay]
+
+
+class SatisfactionChannel(BaseModel):
+    channel: Channel | None
+    csat_responses: int
+    csat_positive: int
+    csat: float | None
+    nps_responses: int
+    promoters: int
+    detractors: int
+    nps: float | None
+    ces_responses: int
+    ces: float | None
+
+
+class SatisfactionOut(BaseModel):
+    channels: list[SatisfactionChannel]
+
+
+class VerifyOut(BaseModel):
+    ok: bool
+    events: int
+    first_bad_position: int | None
+
+
+class ErasureOut(BaseModel):
+    customer_id: str
+    erased: bool = Field(description="false when the key was already destroyed")
+    position: int = Field(description="position of the erasure event")
+
+
+class ProjectionOut(BaseModel):
+    name: str
+    position: int
+    lag: int
+    state: str
+
+
+class ProjectionsOut(BaseModel):
+    projections: list[ProjectionOut]
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok", "unavailable"]
+    database: bool
+    last_position: int | None
+
+
+class ProblemError(BaseModel):
+    field: str
+    message: str
+    index: int | None = None
+    event_id: str | None = None
+    position: int | None = None
+
+
+class ProblemOut(BaseModel):
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    errors: list[ProblemError] | None = None

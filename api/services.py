@@ -1,0 +1,76 @@
+"""What the routes use, opened once per app in its lifespan (never at import)."""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg.conninfo import make_conninfo
+from starlette.concurrency import run_in_threadpool
+
+from api.feed import Notifications
+from api.keys import ApiKeys
+from api.metrics import Metrics
+from journey.adapters.audit import audit_service
+from journey.adapters.database import ConnectionParams
+from journey.adapters.reads import EventReads
+from journey.audit import AuditService
+from journey.ingestion import AppendResult
+from journey.replay import Replays
+from journey.runtime import Store, open_store
+from journey.settings import Settings
+from journey.sla_config import load_sla_config
+
+POOL_SIZE = 8
+
+
+@dataclass
+class Services:
+    store: Store
+    api_keys: ApiKeys
+    reads: EventReads
+    replays: Replays
+    audit: AuditService
+    read_model: Any | None  # projections.queries.ReadModel when the projections are installed
+    notifications: Notifications
+    metrics: Metrics
+
+    @classmethod
+    def open(cls, settings: Settings, database_url: str | None, metrics: Metrics) -> Services:
+        store = open_store(settings, database_url, pool_size=POOL_SIZE)
+        pool = store.datastore.pool
+        sla_config = load_sla_config(settings.sla_config_path)
+        reads = EventReads(pool)
+        listen_as = ConnectionParams.from_url(store.database_url).conninfo()
+        services = cls(
+            store=store,
+            api_keys=ApiKeys(pool),
+            reads=reads,
+            replays=Replays(reads, sla_config.policy_for),
+            audit=audit_service(store),
+            read_model=_read_model(store, sla_config, settings),
+            notifications=Notifications(make_conninfo(listen_as, options=f"-c role={settings.db_role}")),
+            metrics=metrics,
+        )
+        metrics.watch_positions(services.positions)
+        return services
+
+    async def ingest(self, batch: list[Any]) -> list[AppendResult]:
+        return await run_in_threadpool(self.store.ingestor.append, batch)
+
+    def positions(self) -> tuple[int, list[dict[str, Any]]]:
+        """The newest position and each projection's state, for `/metrics`."""
+        projections = self.read_model.projections() if self.read_model is not None else []
+        return self.reads.last_position(), projections
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def _read_model(store: Store, sla_config: Any, settings: Settings) -> Any | None:
+    if importlib.util.find_spec("projections.queries") is None:
+        return None
+    from projections.queries import ReadModel
+
+    return ReadModel(store, sla_config, settings.repeat_window)
