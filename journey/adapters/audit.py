@@ -1,22 +1,49 @@
-"""Reading stored rows back for verification of the hash chain (SPEC 7)."""
+"""Reading stored rows back for verification of the hash chain (SPEC 7).
+
+One customer's stream is read with an ordinary cursor; the whole store with a
+server-side (named) cursor in (customer, version) order inside one read-only
+REPEATABLE READ transaction, so memory stays constant and the chain scan and
+the global sequence check see the same snapshot.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg.rows import tuple_row
+from psycopg_pool import ConnectionPool
 
-from journey.chain import ChainedRow, first_broken_link
+from journey.audit import AuditService, Head, KeyStatus, Link, VerifyReport, check_links
+from journey.chain import ChainedRow
+from journey.sla_config import load_sla_config
+
+if TYPE_CHECKING:
+    from journey.runtime import Store
 
 ROW_COLUMNS = (
     "notification_id, originator_id, originator_version, topic, event_id, occurred_at, "
     "case_id, recorded_at, content_digest, state, chain_hash"
 )
+SCAN_BATCH = 2000
 
 
-def stream_rows(conn: psycopg.Connection[Any], customer_id: str) -> Iterator[tuple[ChainedRow, bytes]]:
+def audit_service(store: Store) -> AuditService:
+    """The audit service wired to the store's database, keys and recorder."""
+    settings = store.settings
+    return AuditService(
+        PostgresAuditReader(store.datastore.pool),
+        store.keys,
+        store.recorder,
+        store.app.mapper,
+        load_sla_config(settings.sla_config_path).policy_for,
+        settings.repeat_window,
+    )
+
+
+def stream_rows(conn: psycopg.Connection[Any], customer_id: str) -> Iterator[Link]:
     cur = conn.cursor(row_factory=tuple_row)
     cur.execute(
         f"SELECT {ROW_COLUMNS} FROM journey_events WHERE originator_id = %s "  # noqa: S608
@@ -28,10 +55,95 @@ def stream_rows(conn: psycopg.Connection[Any], customer_id: str) -> Iterator[tup
 
 
 def verify_customer(conn: psycopg.Connection[Any], customer_id: str) -> int | None:
-    return first_broken_link(stream_rows(conn, customer_id))
+    """The first bad position of one stream, by its chain alone; None when intact."""
+    report = VerifyReport()
+    for _ in check_links(stream_rows(conn, customer_id), report):
+        pass
+    return report.first_bad_position
 
 
-def _chained(row: tuple[Any, ...]) -> tuple[ChainedRow, bytes]:
+class PostgresAuditReader:
+    def __init__(self, pool: ConnectionPool[Any]):
+        self._pool = pool
+
+    def stream(self, customer_id: str) -> Iterator[Link]:
+        with self._pool.connection() as conn:
+            yield from stream_rows(conn, customer_id)
+
+    @contextmanager
+    def scan(self) -> Iterator[PostgresStoreScan]:
+        with self._pool.connection() as conn, conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield PostgresStoreScan(conn)
+
+    def first_missing_position(self, after: int, before: int) -> int | None:
+        """The first position in (after, before) that no stored event holds."""
+        with self._pool.connection() as conn:
+            row = conn.cursor(row_factory=tuple_row).execute(
+                "SELECT prev + 1 FROM (SELECT notification_id, lag(notification_id, 1, %(after)s)"
+                " OVER (ORDER BY notification_id) AS prev FROM journey_events"
+                " WHERE notification_id > %(after)s AND notification_id <= %(before)s) AS s"
+                " WHERE notification_id > prev + 1 ORDER BY notification_id LIMIT 1",
+                {"after": after, "before": before},
+            ).fetchone()
+        return None if row is None else int(row[0])
+
+    def stored_hashes(self, heads: Sequence[Head]) -> list[bytes | None]:
+        """The chain hash stored at each head's (customer, version), None where absent."""
+        with self._pool.connection() as conn:
+            rows = conn.cursor(row_factory=tuple_row).execute(
+                "SELECT e.chain_hash FROM unnest(%s::text[], %s::bigint[]) WITH ORDINALITY"
+                " AS h(customer_id, version, n) LEFT JOIN journey_events AS e"
+                " ON e.originator_id = h.customer_id AND e.originator_version = h.version"
+                " ORDER BY h.n",
+                ([h.customer_id for h in heads], [h.version for h in heads]),
+            ).fetchall()
+        return [None if stored is None else bytes(stored) for (stored,) in rows]
+
+    def key_status(self, customer_id: str) -> KeyStatus:
+        with self._pool.connection() as conn:
+            row = conn.cursor(row_factory=tuple_row).execute(
+                "SELECT wrapped_key IS NOT NULL, created_at, erased_at FROM journey_keys"
+                " WHERE customer_id = %s",
+                (customer_id,),
+            ).fetchone()
+        if row is None:
+            return KeyStatus(exists=False)
+        return KeyStatus(exists=True, usable=row[0], created_at=row[1], erased_at=row[2])
+
+
+class PostgresStoreScan:
+    def __init__(self, conn: psycopg.Connection[Any]):
+        self._conn = conn
+
+    def last_position(self) -> int:
+        row = self._conn.cursor(row_factory=tuple_row).execute(
+            "SELECT coalesce(max(notification_id), 0) FROM journey_events"
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def links(self) -> Iterator[Link]:
+        with self._conn.cursor(name="journey_verify", row_factory=tuple_row) as cur:
+            cur.itersize = SCAN_BATCH
+            cur.execute(
+                f"SELECT {ROW_COLUMNS} FROM journey_events "  # noqa: S608
+                "ORDER BY originator_id, originator_version"
+            )
+            for row in cur:
+                yield _chained(row)
+
+    def sequence_break(self) -> int | None:
+        """The first position where 1..N is broken (absent or repeated), or None."""
+        row = self._conn.cursor(row_factory=tuple_row).execute(
+            "SELECT CASE WHEN notification_id > prev + 1 THEN prev + 1 ELSE notification_id END"
+            " FROM (SELECT notification_id, lag(notification_id, 1, 0::bigint)"
+            " OVER (ORDER BY notification_id) AS prev FROM journey_events) AS s"
+            " WHERE notification_id <> prev + 1 ORDER BY notification_id LIMIT 1"
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+
+def _chained(row: tuple[Any, ...]) -> Link:
     return (
         ChainedRow(
             position=row[0],
