@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,11 +16,13 @@ from journey.adapters.audit import audit_service
 from journey.adapters.database import ConnectionParams
 from journey.adapters.reads import EventReads
 from journey.audit import AuditService
+from journey.group_commit import GroupCommitter
 from journey.ingestion import AppendResult
 from journey.replay import Replays
 from journey.runtime import Store, open_store
 from journey.settings import Settings
 from journey.sla_config import load_sla_config
+from projections.queries import ReadModel
 
 POOL_SIZE = 8
 
@@ -32,9 +34,10 @@ class Services:
     reads: EventReads
     replays: Replays
     audit: AuditService
-    read_model: Any | None  # projections.queries.ReadModel when the projections are installed
+    read_model: ReadModel
     notifications: Notifications
     metrics: Metrics
+    committer: GroupCommitter
 
     @classmethod
     def open(cls, settings: Settings, database_url: str | None, metrics: Metrics) -> Services:
@@ -49,28 +52,25 @@ class Services:
             reads=reads,
             replays=Replays(reads, sla_config.policy_for),
             audit=audit_service(store),
-            read_model=_read_model(store, sla_config, settings),
+            read_model=ReadModel(store, sla_config, settings.repeat_window),
             notifications=Notifications(make_conninfo(listen_as, options=f"-c role={settings.db_role}")),
             metrics=metrics,
+            committer=GroupCommitter(store.ingestor),
         )
         metrics.watch_positions(services.positions)
         return services
 
     async def ingest(self, batch: list[Any]) -> list[AppendResult]:
-        return await run_in_threadpool(self.store.ingestor.append, batch)
+        """Validate, then append with whatever other requests are waiting (group
+        commit); answered after the commit."""
+        events = await run_in_threadpool(self.store.ingestor.validate, batch)
+        return await asyncio.wrap_future(self.committer.submit(events))
 
     def positions(self) -> tuple[int, list[dict[str, Any]]]:
         """The newest position and each projection's state, for `/metrics`."""
-        projections = self.read_model.projections() if self.read_model is not None else []
+        projections = self.read_model.projections()
         return self.reads.last_position(), projections
 
     def close(self) -> None:
+        self.committer.close()
         self.store.close()
-
-
-def _read_model(store: Store, sla_config: Any, settings: Settings) -> Any | None:
-    if importlib.util.find_spec("projections.queries") is None:
-        return None
-    from projections.queries import ReadModel
-
-    return ReadModel(store, sla_config, settings.repeat_window)

@@ -3,18 +3,18 @@ in this process, so the command alone is a working system."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 import uvicorn
 from rich.console import Console
 
 from journey.adapters import migrate as migrations
-from journey.runtime import database_url, open_store
+from journey.runtime import Store, database_url, open_store
 from journey.settings import Settings
-from journey.sla_config import load_sla_config
+from projections.registry import context_for
+from projections.workers import ProjectionWorkers
 
 console = Console(stderr=True)
 
@@ -33,7 +33,7 @@ def serve(
     if migrate:
         migrations.upgrade(url)
     with open_store(settings, url) as store:
-        workers_running = _projection_workers(store, settings) if projections else None
+        workers_running = _projection_workers(store) if projections else None
         try:
             uvicorn.run(
                 "api.app:app_from_env", factory=True, host=host, port=port, workers=workers,
@@ -44,14 +44,7 @@ def serve(
                 workers_running.stop()
 
 
-def _projection_workers(store: Any, settings: Settings) -> Any | None:
-    if importlib.util.find_spec("projections.workers") is None:
-        console.print("[yellow]projections are not installed: figures will not be served")
-        return None
-    from projections.base import Context
-    from projections.workers import ProjectionWorkers
-
-    policy_for = load_sla_config(settings.sla_config_path).policy_for
-    running = ProjectionWorkers(store, Context(policy_for, settings.repeat_window))
+def _projection_workers(store: Store) -> ProjectionWorkers:
+    running = ProjectionWorkers(store, context_for(store))
     running.start()
     return running

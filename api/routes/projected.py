@@ -14,15 +14,14 @@ from starlette.concurrency import run_in_threadpool
 from api.errors import Problem, field_problem
 from api.params import WAIT_SECONDS
 from api.services import Services
+from projections.queries import ReadModel
 
 T = TypeVar("T")
 
 
-async def read_model(services: Services, after: int | None) -> Any:
-    """The projections' read model, caught up to `after`; 503 when it is not there."""
+async def read_model(services: Services, after: int | None) -> ReadModel:
+    """The projections' read model, caught up to `after` (bounded wait)."""
     model = services.read_model
-    if model is None:
-        raise Problem(503, "the projections are not installed in this server")
     if after is not None and after > await run_in_threadpool(services.reads.last_position):
         raise field_problem("after", "beyond the newest stored position")
     if after is not None and not await run_in_threadpool(model.wait_until, after, WAIT_SECONDS):
@@ -43,7 +42,7 @@ async def now_reading(
     projected: Callable[[Any, datetime], T],
     replayed: Callable[[], T],
 ) -> T:
-    if as_of is not None or at is not None or services.read_model is None:
+    if as_of is not None or at is not None:
         return await run_in_threadpool(replayed)
     model = await read_model(services, after)
     return await run_in_threadpool(projected, model, datetime.now(UTC))
