@@ -3,12 +3,15 @@
 Customers contact the centre over several channels; most contacts open a case
 that is assigned, answered (sometimes late, sometimes by a second agent),
 resolved, now and then reopened by the customer, and followed by a survey.
-Deterministic for a given seed."""
+Deterministic for a given seed. With `business_hours`, most contacts arrive on
+weekdays in the default office calendar's hours (09:00-18:00 Moscow, 06:00-15:00
+UTC), so business-time SLA clocks stop overnight and the demo looks like a
+working contact centre."""
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,26 +26,56 @@ def generate(
     days: int = 42,
     seed: int = 7,
     cases_per_customer: float = 2.0,
+    business_hours: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """Events of `customers` customers over `days`, customer by customer."""
     rng = random.Random(seed)
+    moment = _business_moment if business_hours else _any_moment
     for number in range(customers):
-        yield from _customer(rng, f"cust-{seed}-{number:07d}", start, days, cases_per_customer)
+        yield from _customer(
+            rng, f"cust-{seed}-{number:07d}", start, days, cases_per_customer, moment
+        )
+
+
+def _any_moment(rng: random.Random, start: datetime, days: int) -> datetime:
+    return start + timedelta(minutes=rng.randrange(days * 24 * 60))
+
+
+def _business_moment(rng: random.Random, start: datetime, days: int) -> datetime:
+    """Mostly weekdays 06:00-15:00 UTC; one contact in seven at any hour."""
+    while True:
+        at = _any_moment(rng, start, days)
+        if (at.weekday() < 5 and 6 <= at.hour < 15) or rng.random() < 0.15:
+            return at
 
 
 def _customer(
-    rng: random.Random, customer: str, start: datetime, days: int, cases: float
+    rng: random.Random,
+    customer: str,
+    start: datetime,
+    days: int,
+    cases: float,
+    moment: Callable[[random.Random, datetime, int], datetime],
 ) -> Iterator[dict[str, Any]]:
     name = rng.choice(FIRST_NAMES)
-    pii = {"name": f"{name} {customer[-4:]}", "email": f"{name.lower()}.{customer[-4:]}@example.org"}
+    pii = {
+        "name": f"{name} {customer[-4:]}",
+        "email": f"{name.lower()}.{customer[-4:]}@example.org",
+    }
     count = max(1, round(rng.expovariate(1 / cases)))
     for case_number in range(count):
-        at = start + timedelta(minutes=rng.randrange(days * 24 * 60))
+        at = moment(rng, start, days)
         yield from _case(rng, customer, f"{customer}-case-{case_number}", at, pii)
     if rng.random() < 0.3:
-        at = start + timedelta(minutes=rng.randrange(days * 24 * 60))
-        yield _event(customer, f"{customer}-ss", "self_service.used", at, channel="web",
-                     data={"article_id": f"kb-{rng.randrange(200)}", "helpful": rng.random() < 0.6})
+        at = moment(rng, start, days)
+        yield _event(
+            customer,
+            f"{customer}-ss",
+            "self_service.used",
+            at,
+            channel="web",
+            data={"article_id": f"kb-{rng.randrange(200)}", "helpful": rng.random() < 0.6},
+        )
 
 
 def _case(
@@ -50,14 +83,29 @@ def _case(
 ) -> Iterator[dict[str, Any]]:
     channel = rng.choice(CONTACT_CHANNELS)
     if channel in ("chat", "phone") and rng.random() < 0.08:
-        yield _event(customer, f"{case}-abandoned", "contact.inbound", at - timedelta(minutes=3),
-                     channel=channel, case_id=case, data={"abandoned": True})
+        yield _event(
+            customer,
+            f"{case}-abandoned",
+            "contact.inbound",
+            at - timedelta(minutes=3),
+            channel=channel,
+            case_id=case,
+            data={"abandoned": True},
+        )
     body = {**pii, "body": f"Hello, my order {rng.randrange(10**6)} has not arrived."}
-    yield _event(customer, f"{case}-in-0", "contact.inbound", at, channel=channel, case_id=case,
-                 pii=body)
+    yield _event(
+        customer, f"{case}-in-0", "contact.inbound", at, channel=channel, case_id=case, pii=body
+    )
     priority = rng.choices(("low", "normal", "high", "urgent"), (2, 6, 2, 1))[0]
-    yield _event(customer, f"{case}-open", "case.opened", at + timedelta(seconds=30),
-                 channel=channel, case_id=case, data={"priority": priority})
+    yield _event(
+        customer,
+        f"{case}-open",
+        "case.opened",
+        at + timedelta(seconds=30),
+        channel=channel,
+        case_id=case,
+        data={"priority": priority},
+    )
     agent = rng.choice(AGENTS)
     at += timedelta(minutes=rng.randrange(1, 30))
     yield _event(customer, f"{case}-assign", "case.assigned", at, case_id=case, agent_id=agent)
@@ -66,31 +114,78 @@ def _case(
         at += timedelta(minutes=rng.expovariate(1 / (20 if channel == "chat" else 300)))
         if reply and rng.random() < 0.3:
             new_agent = rng.choice(AGENTS)
-            yield _event(customer, f"{case}-handoff-{reply}", "case.assigned", at, case_id=case,
-                         agent_id=new_agent)
+            yield _event(
+                customer,
+                f"{case}-handoff-{reply}",
+                "case.assigned",
+                at,
+                case_id=case,
+                agent_id=new_agent,
+            )
             agent = new_agent
-        yield _event(customer, f"{case}-reply-{reply}", "reply.outbound", at, channel=channel,
-                     case_id=case, agent_id=agent, pii={"body": "Thanks, we are on it."})
+        yield _event(
+            customer,
+            f"{case}-reply-{reply}",
+            "reply.outbound",
+            at,
+            channel=channel,
+            case_id=case,
+            agent_id=agent,
+            pii={"body": "Thanks, we are on it."},
+        )
         if rng.random() < 0.35:
             at += timedelta(hours=rng.expovariate(1 / 6))
             follow = rng.choice((channel, channel, rng.choice(CONTACT_CHANNELS)))
-            yield _event(customer, f"{case}-in-{contacts}", "contact.inbound", at, channel=follow,
-                         case_id=case, pii={"body": "Any news? This is my second message."})
+            yield _event(
+                customer,
+                f"{case}-in-{contacts}",
+                "contact.inbound",
+                at,
+                channel=follow,
+                case_id=case,
+                pii={"body": "Any news? This is my second message."},
+            )
             contacts += 1
     if rng.random() < 0.85:
         at += timedelta(hours=rng.expovariate(1 / 10))
-        yield _event(customer, f"{case}-resolved", "case.status_changed", at, case_id=case,
-                     data={"status": "resolved"})
+        yield _event(
+            customer,
+            f"{case}-resolved",
+            "case.status_changed",
+            at,
+            case_id=case,
+            data={"status": "resolved"},
+        )
         if rng.random() < 0.1:
             at += timedelta(days=1)
-            yield _event(customer, f"{case}-reopen", "contact.inbound", at, channel=channel,
-                         case_id=case, pii={"body": "It is broken again."})
+            yield _event(
+                customer,
+                f"{case}-reopen",
+                "contact.inbound",
+                at,
+                channel=channel,
+                case_id=case,
+                pii={"body": "It is broken again."},
+            )
             at += timedelta(hours=3)
-            yield _event(customer, f"{case}-resolved-2", "case.status_changed", at, case_id=case,
-                         data={"status": "resolved"})
+            yield _event(
+                customer,
+                f"{case}-resolved-2",
+                "case.status_changed",
+                at,
+                case_id=case,
+                data={"status": "resolved"},
+            )
         if rng.random() < 0.4:
-            yield _event(customer, f"{case}-survey", "survey.answered", at + timedelta(hours=1),
-                         channel=channel, case_id=case, data=_survey(rng))
+            yield _event(
+                customer,
+                f"{case}-survey",
+                "survey.answered",
+                at + timedelta(hours=1),
+                channel=channel,
+                case_id=case,
+                data=_survey(rng),
+            )
 
 
 def _survey(rng: random.Random) -> dict[str, int]:
@@ -103,7 +198,11 @@ def _survey(rng: random.Random) -> dict[str, int]:
 
 
 def _event(customer: str, event_id: str, kind: str, at: datetime, **fields: Any) -> dict[str, Any]:
-    event = {"id": event_id, "type": kind, "customer_id": customer,
-             "occurred_at": at.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    event = {
+        "id": event_id,
+        "type": kind,
+        "customer_id": customer,
+        "occurred_at": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
     event.update({k: v for k, v in fields.items() if v is not None})
     return event
