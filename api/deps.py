@@ -16,7 +16,7 @@ bearer = HTTPBearer(auto_error=False, description="an API key made by `journey k
 UNAUTHORIZED = {"WWW-Authenticate": 'Bearer realm="journey"'}
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
@@ -25,7 +25,9 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
-def authenticated(services: ServicesDep, credentials: Credentials) -> ApiKey:
+async def authenticated(services: ServicesDep, credentials: Credentials) -> ApiKey:
+    """The caller's key. Async (no thread hop): keys are cached, so the table is read
+    at most once per key every few seconds."""
     if credentials is None:
         raise Problem(401, "an API key is required: Authorization: Bearer <key>", headers=UNAUTHORIZED)
     key = services.api_keys.authenticate(credentials.credentials)
@@ -37,7 +39,7 @@ def authenticated(services: ServicesDep, credentials: Credentials) -> ApiKey:
 def require(scope: str) -> Callable[[ApiKey], ApiKey]:
     """A dependency admitting only keys that carry `scope`."""
 
-    def check(key: Annotated[ApiKey, Depends(authenticated)]) -> ApiKey:
+    async def check(key: Annotated[ApiKey, Depends(authenticated)]) -> ApiKey:
         if scope not in key.scopes:
             raise Problem(403, f"the API key {key.name!r} lacks the scope {scope!r}")
         return key
