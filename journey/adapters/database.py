@@ -66,11 +66,11 @@ class ConnectionParams:
 
 def start_embedded(data_dir: Path) -> str:
     """Start (or join) the embedded server in `data_dir/pgdata`; return its URL."""
-    from pgserver.postgres_server import get_server
-
     data_dir.mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        from pgserver.postgres_server import get_server
+
         server = get_server(data_dir / "pgdata", cleanup_mode=None)
     uri: str = server.get_uri()
     return uri
