@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -36,7 +36,7 @@ async def authenticated(services: ServicesDep, credentials: Credentials) -> ApiK
     return key
 
 
-def require(scope: str) -> Callable[[ApiKey], ApiKey]:
+def require(scope: str) -> Callable[[ApiKey], Awaitable[ApiKey]]:
     """A dependency admitting only keys that carry `scope`."""
 
     async def check(key: Annotated[ApiKey, Depends(authenticated)]) -> ApiKey:

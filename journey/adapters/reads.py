@@ -90,7 +90,7 @@ class EventReads:
     def case_facts(self, case_id: str, bounds: Bounds) -> list[Fact]:
         return self._facts([(SQL("case_id = %s"), (case_id,)), *bounds.where()])
 
-    def _facts(self, conditions: list[tuple[Composable, tuple[Any, ...]]]) -> list[Fact]:
+    def _facts(self, conditions: Sequence[tuple[Composable, tuple[Any, ...]]]) -> list[Fact]:
         return [
             fact_from_stored(r["position"], r["customer_id"], r["topic"], r["state"])
             for r in self._rows(conditions, SQL("occurred_at, notification_id"), None)
@@ -98,7 +98,7 @@ class EventReads:
 
     def _rows(
         self,
-        conditions: list[tuple[Composable, tuple[Any, ...]]],
+        conditions: Sequence[tuple[Composable, tuple[Any, ...]]],
         order: Composable,
         limit: int | None,
     ) -> list[dict[str, Any]]:
@@ -107,11 +107,15 @@ class EventReads:
             ROW, where, order, SQL("ALL") if limit is None else Literal(limit)
         )
         with self._pool.connection() as conn:
-            return conn.cursor(row_factory=dict_row).execute(query, params).fetchall()
+            rows: list[dict[str, Any]] = (
+                conn.cursor(row_factory=dict_row).execute(query, params).fetchall()
+            )
+            return rows
 
     def _one(self, query: Composable) -> dict[str, Any] | None:
         with self._pool.connection() as conn:
-            return conn.cursor(row_factory=dict_row).execute(query).fetchone()
+            row: dict[str, Any] | None = conn.cursor(row_factory=dict_row).execute(query).fetchone()
+            return row
 
 
 def _where(
