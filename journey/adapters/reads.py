@@ -119,7 +119,7 @@ class EventReads:
 
 
 def _where(
-    conditions: list[tuple[Composable, tuple[Any, ...]]],
+    conditions: Sequence[tuple[Composable, tuple[Any, ...]]],
 ) -> tuple[Composable, tuple[Any, ...]]:
     params: tuple[Any, ...] = ()
     for _, values in conditions:
