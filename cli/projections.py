@@ -11,7 +11,7 @@ from rich.table import Table
 
 from journey.runtime import open_store
 from journey.settings import Settings
-from projections.registry import by_name, context_for, rebuild, status
+from projections.registry import PROJECTIONS, by_name, context_for, rebuild, status
 
 projections = typer.Typer(help="Projection positions, lag and rebuilds.", no_args_is_help=True)
 console = Console()
@@ -28,14 +28,23 @@ def show_status() -> None:
 
 
 @projections.command("rebuild")
-def rebuild_one(
-    name: Annotated[str, typer.Argument(help="e.g. cases_v1 (see `journey projections status`)")],
+def rebuild_some(
+    names: Annotated[
+        list[str] | None,
+        typer.Argument(help="e.g. cases_v1 (see `journey projections status`)", show_default=False),
+    ] = None,
+    every: Annotated[bool, typer.Option("--all", help="rebuild every projection")] = False,
 ) -> None:
-    """Rebuild a projection from the first event beside the live copy, then swap."""
-    try:
-        by_name(name)
-    except KeyError as error:
-        raise typer.BadParameter(str(error.args[0]), param_hint="NAME") from None
+    """Rebuild projections from the first event beside the live copies (one pass
+    over the log for all of them), then swap each in."""
+    names = [p.name for p in PROJECTIONS] if every else (names or [])
+    if not names:
+        raise typer.BadParameter("name at least one projection, or use --all", param_hint="NAMES")
+    for name in names:
+        try:
+            by_name(name)
+        except KeyError as error:
+            raise typer.BadParameter(str(error.args[0]), param_hint="NAMES") from None
     with (
         open_store(Settings.from_env()) as store,
         Progress(
@@ -48,12 +57,12 @@ def rebuild_one(
         ) as progress,
     ):
         head = store.recorder.max_notification_id() or 0
-        task = progress.add_task(f"rebuilding {name}", total=head, rate="-")
+        task = progress.add_task(f"rebuilding {', '.join(names)}", total=head, rate="-")
 
         def advance(advanced: int, current_head: int) -> None:
             progress.update(task, advance=advanced, total=current_head)
             speed = progress.tasks[task].speed
             progress.update(task, rate=f"{speed:,.0f}" if speed else "-")
 
-        rebuild(store, context_for(store), name, advance)
-    console.print(f"[green]{name} rebuilt and swapped in")
+        rebuild(store, context_for(store), names, advance)
+    console.print(f"[green]rebuilt and swapped in: {', '.join(names)}")

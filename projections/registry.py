@@ -3,7 +3,7 @@ and reported on. Add a projection by adding its class to `PROJECTIONS`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from eventsourcing.postgres import PostgresDatastore
@@ -74,18 +74,24 @@ def status(store: Store) -> list[ProjectionStatus]:
 
 
 def rebuild(
-    store: Store, context: Context, name: str, progress: Callable[[int, int], None]
+    store: Store, context: Context, names: Sequence[str], progress: Callable[[int, int], None]
 ) -> None:
-    """Build a fresh copy beside the live one (which keeps answering), let it catch
-    up, then swap the tables in one transaction. `progress(advanced, head)`."""
-    projection_class = by_name(name)
-    next_name = name + REBUILD_SUFFIX
-    _drop(store.datastore, projection_class.view_class(store.datastore, next_name).table_names())
-    fresh = build(projection_class, store.datastore, context, next_name)
-    runner = Runner(store.recorder, fresh)
-    runner.catch_up(lambda advanced: progress(advanced, _head(store.recorder)))
-    _swap(store.datastore, fresh.view.table_names(), next_name, name)
-    Runner(store.recorder, build(projection_class, store.datastore, context)).catch_up()
+    """Build fresh copies beside the live ones (which keep answering), filled in
+    one pass over the log, then swap each copy's tables in one transaction.
+    `progress(advanced, head)`."""
+    classes = [by_name(name) for name in names]
+    fresh = []
+    for projection_class in classes:
+        next_name = projection_class.name + REBUILD_SUFFIX
+        _drop(
+            store.datastore, projection_class.view_class(store.datastore, next_name).table_names()
+        )
+        fresh.append(build(projection_class, store.datastore, context, next_name))
+    Runner(store.recorder, fresh).catch_up(lambda n: progress(n, _head(store.recorder)))
+    for projection in fresh:
+        _swap(store.datastore, projection.view.table_names(), projection.view.name, projection.name)
+    live = [build(c, store.datastore, context) for c in classes]
+    Runner(store.recorder, live).catch_up()
 
 
 def _head(recorder: JourneyRecorder) -> int:

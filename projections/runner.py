@@ -12,7 +12,8 @@ apply a batch twice: the second's tracking insert fails and rolls it back.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from threading import Event
 
 import psycopg
@@ -20,7 +21,8 @@ from eventsourcing.persistence import IntegrityError, OperationalError, Tracking
 from psycopg.sql import SQL, Identifier
 
 from journey.adapters.postgres import JourneyRecorder
-from journey.facts import fact_from_stored
+from journey.events import TYPE_BY_TOPIC
+from journey.facts import Fact, fact_from_stored
 from projections.base import APPLICATION_NAME, BatchProjection
 
 log = logging.getLogger(__name__)
@@ -28,28 +30,59 @@ BATCH_SIZE = 2000
 
 
 class Runner:
+    """Feeds one or more projections from one read of the log: each batch is read
+    and decoded once, and each projection applies the part it has not applied yet,
+    in its own transaction with its own tracking position."""
+
     def __init__(
-        self, recorder: JourneyRecorder, projection: BatchProjection, batch_size: int = BATCH_SIZE
+        self,
+        recorder: JourneyRecorder,
+        projections: BatchProjection | Sequence[BatchProjection],
+        batch_size: int = BATCH_SIZE,
     ):
         self.recorder = recorder
-        self.projection = projection
+        self.projections = (
+            [projections] if isinstance(projections, BatchProjection) else list(projections)
+        )
         self.batch_size = batch_size
+        self._side_by_side = (
+            ThreadPoolExecutor(len(self.projections), thread_name_prefix="fold")
+            if len(self.projections) > 1
+            else None
+        )
+
+    @property
+    def name(self) -> str:
+        return "+".join(p.view.name for p in self.projections)
 
     def step(self) -> int:
         """Process one batch; the number of positions advanced (0: caught up)."""
-        position = self.projection.view.position()
+        positions = {id(p): p.view.position() for p in self.projections}
+        start = min(positions.values())
         head = self.recorder.max_notification_id() or 0
-        if head <= position:
+        if head <= start:
             return 0
-        rows = self.recorder.read_after(position, head, self.batch_size)
+        rows = self.recorder.read_after(start, head, self.batch_size)
         last = rows[-1][0] if len(rows) == self.batch_size else head
-        topics = set(self.projection.topics)
+        topics = {topic for p in self.projections for topic in p.topics}
         facts = [fact_from_stored(*row) for row in rows if row[2] in topics]
+        behind = [p for p in self.projections if positions[id(p)] < last]
+        if self._side_by_side is None:
+            for projection in behind:
+                self._apply(projection, positions[id(projection)], facts, last)
+        else:  # their transactions run side by side: the database works while Python folds
+            apply = lambda p: self._apply(p, positions[id(p)], facts, last)  # noqa: E731
+            list(self._side_by_side.map(apply, behind))
+        return last - start
+
+    @staticmethod
+    def _apply(projection: BatchProjection, position: int, facts: list[Fact], last: int) -> None:
+        types = {TYPE_BY_TOPIC[topic] for topic in projection.topics}
+        mine = [f for f in facts if f.position > position and f.type in types]
         try:
-            self.projection.process_batch(facts, Tracking(APPLICATION_NAME, last))
+            projection.process_batch(mine, Tracking(APPLICATION_NAME, last))
         except IntegrityError:
-            log.info("%s: batch to %s already applied elsewhere", self.projection.name, last)
-        return last - position
+            log.info("%s: batch to %s already applied elsewhere", projection.name, last)
 
     def catch_up(self, progress: Callable[[int], None] = lambda _: None) -> None:
         while advanced := self.step():
@@ -65,7 +98,7 @@ class Runner:
                         for _ in listener.notifies(timeout=wake_timeout, stop_after=1):
                             pass
             except (OperationalError, psycopg.OperationalError) as error:
-                log.warning("%s: database unavailable (%s); retrying", self.projection.name, error)
+                log.warning("%s: database unavailable (%s); retrying", self.name, error)
                 stop.wait(1.0)
 
     def _listener(self) -> psycopg.Connection[tuple[object, ...]]:

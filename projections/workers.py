@@ -40,5 +40,5 @@ class ProjectionWorkers:
         try:
             runner.follow(self._stop)
         except Exception:
-            log.exception("projection %s stopped", runner.projection.name)
+            log.exception("projection %s stopped", runner.name)
             raise

@@ -13,9 +13,9 @@ from projections.runner import Runner
 
 
 def catch_up_all(store: Store, batch_size: int = 2000) -> list[BatchProjection]:
+    """Every projection caught up, fed by one shared pass over the log."""
     built = [build(p, store.datastore, context_for(store)) for p in PROJECTIONS]
-    for projection in built:
-        Runner(store.recorder, projection, batch_size).catch_up()
+    Runner(store.recorder, built, batch_size).catch_up()
     return built
 
 

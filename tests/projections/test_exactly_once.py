@@ -78,7 +78,12 @@ def test_a_rebuild_swaps_in_an_equal_copy_and_keeps_following(
     catch_up_all(store)
     before = snapshot(admin)
     progressed: list[int] = []
-    rebuild(store, context_for(store), "cases_v1", lambda advanced, _: progressed.append(advanced))
+    rebuild(
+        store,
+        context_for(store),
+        ["cases_v1", "contacts_v1"],
+        lambda advanced, _: progressed.append(advanced),
+    )
     assert snapshot(admin) == before
     assert sum(progressed) == len(events[:500])
     store.ingestor.append(events[500:])
