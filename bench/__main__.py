@@ -15,7 +15,7 @@ from typing import Any
 
 from rich.console import Console
 
-from bench import append_latency, bulk_import, http_ingest, library_path
+from bench import append_latency, bulk_import, http_ingest, library_path, reads
 from bench.database import server_url, server_version
 from bench.report import Row, print_table, write_json
 from bench.scale import FULL, QUICK, Scale
@@ -25,6 +25,7 @@ BENCHMARKS: dict[str, Callable[[Scale, str], list[Row]]] = {
     "append": append_latency.run,
     "library": library_path.run,
     "http": http_ingest.run,
+    "reads": reads.run,
 }
 DEFAULT_JSON = Path(__file__).parent / "results" / "latest.json"
 
@@ -34,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     scale = QUICK if options.quick else FULL
     console = Console() if sys.stdout.isatty() else Console(width=150)
     server = server_url()
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    load_at_start = os.getloadavg()
+    run_start = perf_counter()
     rows: list[Row] = []
     timings: dict[str, float] = {}
     failed: dict[str, str] = {}
@@ -55,23 +59,41 @@ def main(argv: list[str] | None = None) -> int:
     context = {
         "command": " ".join(["python -m bench", *(argv if argv is not None else sys.argv[1:])]),
         "quick": options.quick,
-        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "started_at": started_at,
+        "total_seconds": round(perf_counter() - run_start, 1),
+        "load_average": {"start": load_at_start, "end": os.getloadavg()},
         "seconds": timings,
         "failed": failed,
         "machine": _machine(server),
     }
     write_json(options.json, rows, context)
-    console.print(f"written to {options.json}")
+    loads = " → ".join(
+        " ".join(f"{x:.2f}" for x in load) for load in context["load_average"].values()
+    )
+    console.print(
+        f"{context['total_seconds']:.0f} s in all; load average {loads}; written to {options.json}",
+        highlight=False,
+    )
     return 1 if failed else 0
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes, under two minutes")
-    parser.add_argument("--only", action="append", choices=list(BENCHMARKS), metavar="NAME",
-                        help=f"run only this benchmark (repeatable): {', '.join(BENCHMARKS)}")
-    parser.add_argument("--json", type=Path, default=DEFAULT_JSON, metavar="PATH",
-                        help=f"where to write the rows (default {DEFAULT_JSON})")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=list(BENCHMARKS),
+        metavar="NAME",
+        help=f"run only this benchmark (repeatable): {', '.join(BENCHMARKS)}",
+    )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=DEFAULT_JSON,
+        metavar="PATH",
+        help=f"where to write the rows (default {DEFAULT_JSON})",
+    )
     return parser
 
 

@@ -42,9 +42,13 @@ def run(scale: Scale, server: str) -> list[Row]:
             baseline=count / copy_seconds,
             baseline_name="raw binary COPY of the same rows",
             goal=Goal("ratio", ">=", 0.5),
-            details={"events": count, "import_s": import_seconds,
-                     "import_client_cpu_s": import_cpu, "copy_s": copy_seconds,
-                     "file_mb": file_mb},
+            details={
+                "events": count,
+                "import_s": import_seconds,
+                "import_client_cpu_s": import_cpu,
+                "copy_s": copy_seconds,
+                "file_mb": file_mb,
+            },
         ),
         Row(
             name=f"peak RSS of `journey import`, {count:,} events",
@@ -73,8 +77,9 @@ def _timed_import(db: BenchDatabase, lines: Path, count: int) -> tuple[float, fl
 def _max_rss(command: list[str], db: BenchDatabase) -> int:
     """Peak resident set of the command's process, in bytes."""
     launcher = [sys.executable, "-m", "bench.peak_rss", *command]
-    done = subprocess.run(launcher, env={**os.environ, **db.environment}, capture_output=True,
-                          check=False)
+    done = subprocess.run(
+        launcher, env={**os.environ, **db.environment}, capture_output=True, check=False
+    )
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed: {done.stderr.decode()[-2000:]}")
     return int(done.stdout.split()[-1])

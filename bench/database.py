@@ -67,16 +67,33 @@ class BenchDatabase:
 @contextmanager
 def fresh_database(server: str, name: str) -> Iterator[BenchDatabase]:
     """Create `journey_bench_<name>`, migrate it, and drop it afterwards."""
+    key = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    with _database(server, name, key, template=None) as db:
+        upgrade(db.url)
+        yield db
+
+
+@contextmanager
+def cloned_database(server: str, source: BenchDatabase, name: str) -> Iterator[BenchDatabase]:
+    """A copy of `source` (`CREATE DATABASE ... TEMPLATE`; nobody may be connected
+    to `source` meanwhile), with the same master key; dropped afterwards."""
+    template = ConnectionParams.from_url(source.url).dbname
+    with _database(server, name, source.master_key, template) as db:
+        yield db
+
+
+@contextmanager
+def _database(server: str, name: str, key: str, template: str | None) -> Iterator[BenchDatabase]:
     params = ConnectionParams.from_url(server)
     dbname = f"journey_bench_{name}_{os.getpid()}"
     _execute(params, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)"), dbname)
-    _execute(params, sql.SQL("CREATE DATABASE {}"), dbname)
+    if template is None:
+        _execute(params, sql.SQL("CREATE DATABASE {}"), dbname)
+    else:
+        _execute(params, sql.SQL("CREATE DATABASE {} TEMPLATE {}"), dbname, template)
     try:
-        url = params.url(dbname)
-        upgrade(url)
         with tempfile.TemporaryDirectory(prefix="journey-bench-") as data_dir:
-            key = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
-            yield BenchDatabase(url, Path(data_dir), key)
+            yield BenchDatabase(params.url(dbname), Path(data_dir), key)
     finally:
         _execute(params, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)"), dbname)
 
@@ -87,6 +104,7 @@ def server_version(server: str) -> str:
     return str(row[0]) if row else "unknown"
 
 
-def _execute(params: ConnectionParams, statement: sql.SQL, dbname: str) -> None:
+def _execute(params: ConnectionParams, statement: sql.SQL, *names: str) -> None:
+    """`statement` with its `{}` filled by the database `names`, run from `postgres`."""
     with psycopg.connect(params.conninfo("postgres"), autocommit=True) as conn:
-        conn.execute(statement.format(sql.Identifier(dbname)))
+        conn.execute(statement.format(*map(sql.Identifier, names)))

@@ -42,28 +42,57 @@ def run(scale: Scale, server: str) -> list[Row]:
             copied, copy_seconds = copy_baseline(conn, Path(folder))
     clients = f"{scale.threads} clients"
     return [
-        Row(f"HTTP ingest, {BATCH}-event batches, {clients}", "events/s",
-            batches.rate * BATCH, copied / copy_seconds, "raw binary COPY of the stored rows",
-            Goal("ratio", ">=", 0.25), _latencies(batches)),
-        Row(f"HTTP ingest, single-event POSTs, {clients}", "events/s",
-            singles.rate, library.rate, "library insert_events, 1 event per transaction",
-            Goal("measured", ">=", 2000, " events/s"), _latencies(singles)),
-        Row(f"HTTP single-event POST p99, {clients}", "ms",
-            singles.p99_ms, library.p99_ms, "library insert_events p99",
-            Goal("measured", "<=", 50, " ms"), {"requests": singles.operations}),
-        Row("peak RSS of `journey serve` under the ingest load", "MB",
-            serve_rss / MEGABYTE, None, "", Goal("measured", "<=", 500, " MB")),
+        Row(
+            f"HTTP ingest, {BATCH}-event batches, {clients}",
+            "events/s",
+            batches.rate * BATCH,
+            copied / copy_seconds,
+            "raw binary COPY of the stored rows",
+            Goal("ratio", ">=", 0.25),
+            _latencies(batches),
+        ),
+        Row(
+            f"HTTP ingest, single-event POSTs, {clients}",
+            "events/s",
+            singles.rate,
+            library.rate,
+            "library insert_events, 1 event per transaction",
+            Goal("measured", ">=", 2000, " events/s"),
+            _latencies(singles),
+        ),
+        Row(
+            f"HTTP single-event POST p99, {clients}",
+            "ms",
+            singles.p99_ms,
+            library.p99_ms,
+            "library insert_events p99",
+            Goal("measured", "<=", 50, " ms"),
+            {"requests": singles.operations},
+        ),
+        Row(
+            "peak RSS of `journey serve` under the ingest load",
+            "MB",
+            serve_rss / MEGABYTE,
+            None,
+            "",
+            Goal("measured", "<=", 500, " MB"),
+        ),
     ]
 
 
 def _clients(port: int, key: str, scale: Scale, body: Any) -> Throughput:
-    connections = [http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-                   for _ in range(scale.threads)]
+    connections = [
+        http.client.HTTPConnection("127.0.0.1", port, timeout=60) for _ in range(scale.threads)
+    ]
     templates = _templates(scale.threads)
     try:
-        return hammer(scale.threads, scale.concurrent_seconds,
-                      lambda thread, n: post(connections[thread], "/v1/events",
-                                             body(templates[thread], thread, n), key))
+        return hammer(
+            scale.threads,
+            scale.concurrent_seconds,
+            lambda thread, n: post(
+                connections[thread], "/v1/events", body(templates[thread], thread, n), key
+            ),
+        )
     finally:
         for connection in connections:
             connection.close()
@@ -72,15 +101,20 @@ def _clients(port: int, key: str, scale: Scale, body: Any) -> Throughput:
 def _templates(threads: int) -> list[list[dict[str, Any]]]:
     """A batch of generated events (with pii) per client, its own customers."""
     events = list(islice(generate(threads * BATCH, seed=23), threads * BATCH))
-    return [events[t * BATCH:(t + 1) * BATCH] for t in range(threads)]
+    return [events[t * BATCH : (t + 1) * BATCH] for t in range(threads)]
 
 
 def _batch_body(template: list[dict[str, Any]], thread: int, n: int) -> bytes:
-    return orjson.dumps([
-        {**event, "id": f"{event['id']}-{thread}-{n}",
-         "customer_id": f"{event['customer_id']}-{thread}"}
-        for event in template
-    ])
+    return orjson.dumps(
+        [
+            {
+                **event,
+                "id": f"{event['id']}-{thread}-{n}",
+                "customer_id": f"{event['customer_id']}-{thread}",
+            }
+            for event in template
+        ]
+    )
 
 
 def _single_body(template: list[dict[str, Any]], thread: int, n: int) -> bytes:

@@ -79,9 +79,17 @@ def _plain_inserts(url: str, scale: Scale, template: StoredEvent) -> Throughput:
     ).format(sql.Identifier(BASELINE_TABLE))
 
     def insert(thread: int, n: int) -> None:
-        connections[thread].execute(statement, (
-            f"plain-{thread}", n + 1, template.topic, template.state, next(positions), bytes(32),
-        ))
+        connections[thread].execute(
+            statement,
+            (
+                f"plain-{thread}",
+                n + 1,
+                template.topic,
+                template.state,
+                next(positions),
+                bytes(32),
+            ),
+        )
 
     try:
         return hammer(scale.threads, scale.concurrent_seconds, insert)

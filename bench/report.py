@@ -79,7 +79,8 @@ def print_table(rows: Sequence[Row], console: Console) -> None:
             row.name,
             f"{_number(row.measured)} {row.unit}",
             f"{_number(row.baseline)} {row.unit}\n[dim]{row.baseline_name}"
-            if row.baseline else "-",
+            if row.baseline
+            else "-",
             f"{row.ratio:.2f}" if row.ratio is not None else "-",
             str(row.goal) if row.goal else "reference",
             verdicts[row.passed],

@@ -12,9 +12,28 @@ class Scale:
     append_samples: int  # appends timed per path
     threads: int  # concurrent writers
     concurrent_seconds: float  # how long each concurrent path runs
+    reads_small: int  # events stored for the reads' smaller size (a multiple of 1,000)
+    reads_large: int  # ... and the larger one, where the rebuild is timed (a multiple of small)
+    read_samples: int  # reads timed per path and size
 
 
-QUICK = Scale(import_events=50_000, stream_events=100_000, append_samples=300, threads=16,
-              concurrent_seconds=3.0)
-FULL = Scale(import_events=1_000_000, stream_events=100_000, append_samples=2_000, threads=16,
-             concurrent_seconds=10.0)
+QUICK = Scale(
+    import_events=50_000,
+    stream_events=100_000,
+    append_samples=300,
+    threads=16,
+    concurrent_seconds=3.0,
+    reads_small=20_000,
+    reads_large=200_000,
+    read_samples=300,
+)
+FULL = Scale(
+    import_events=1_000_000,
+    stream_events=100_000,
+    append_samples=2_000,
+    threads=16,
+    concurrent_seconds=10.0,
+    reads_small=100_000,
+    reads_large=1_000_000,
+    read_samples=2_000,
+)

@@ -37,11 +37,20 @@ class Served:
 def served(db: BenchDatabase, *arguments: str) -> Iterator[Served]:
     """`journey serve` on a free port until the block ends."""
     port = _free_port()
-    command = [sys.executable, "-m", "cli", "serve", "--port", str(port), "--no-migrate",
-               *arguments]
+    command = [
+        sys.executable,
+        "-m",
+        "cli",
+        "serve",
+        "--port",
+        str(port),
+        "--no-migrate",
+        *arguments,
+    ]
     with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(command, env={**os.environ, **db.environment},
-                                   stdout=log, stderr=log)
+        process = subprocess.Popen(
+            command, env={**os.environ, **db.environment}, stdout=log, stderr=log
+        )
         try:
             _wait_until_healthy(port, process, log)
             yield Served(port, process.pid)
@@ -56,12 +65,23 @@ def served(db: BenchDatabase, *arguments: str) -> Iterator[Served]:
 
 def post(connection: http.client.HTTPConnection, path: str, body: bytes, key: str) -> bytes:
     """POST a JSON body; anything but 200/201 raises with the answer."""
-    connection.request("POST", path, body, {"Authorization": f"Bearer {key}",
-                                            "Content-Type": "application/json"})
+    connection.request(
+        "POST", path, body, {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    )
     answer = connection.getresponse()
     data = answer.read()
     if answer.status not in (200, 201):
         raise RuntimeError(f"POST {path}: {answer.status} {data[:500]!r}")
+    return data
+
+
+def get(connection: http.client.HTTPConnection, path: str, key: str) -> bytes:
+    """GET a path; anything but 200 raises with the answer."""
+    connection.request("GET", path, headers={"Authorization": f"Bearer {key}"})
+    answer = connection.getresponse()
+    data = answer.read()
+    if answer.status != 200:
+        raise RuntimeError(f"GET {path}: {answer.status} {data[:500]!r}")
     return data
 
 

@@ -81,8 +81,9 @@ def create_table_like_events(conn: psycopg.Connection[Any], name: str) -> None:
 
 def copy_out_events(conn: psycopg.Connection[Any], path: Path) -> None:
     """The stored rows of the events table, in position order, as binary COPY data."""
-    statement = sql.SQL("COPY (SELECT {} FROM {} ORDER BY notification_id) TO STDOUT "
-                        "(FORMAT BINARY)").format(_columns(), sql.Identifier(EVENTS_TABLE))
+    statement = sql.SQL(
+        "COPY (SELECT {} FROM {} ORDER BY notification_id) TO STDOUT (FORMAT BINARY)"
+    ).format(_columns(), sql.Identifier(EVENTS_TABLE))
     with path.open("wb") as file, conn.cursor().copy(statement) as copy:
         for data in copy:
             file.write(data)

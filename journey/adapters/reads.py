@@ -108,7 +108,7 @@ class EventReads:
         )
         with self._pool.connection() as conn:
             rows: list[dict[str, Any]] = (
-                conn.cursor(row_factory=dict_row).execute(query, params).fetchall()
+                conn.cursor(row_factory=dict_row).execute(query, params, binary=True).fetchall()
             )
             return rows
 

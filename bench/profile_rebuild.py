@@ -1,0 +1,48 @@
+"""`python -m bench.profile_rebuild [--events N] [--html PATH]`: where the time of a
+projection rebuild goes, as a pyinstrument profile of `projections.registry.rebuild`
+of every projection over N imported events (the text tree is printed; the HTML
+page is written when asked)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from time import perf_counter
+
+from pyinstrument import Profiler
+
+from bench.database import fresh_database, server_url
+from bench.workload import event_lines
+from journey.importer import import_lines
+from projections.registry import PROJECTIONS, context_for, rebuild
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.profile_rebuild", description=__doc__)
+    parser.add_argument("--events", type=int, default=100_000, help="generated events to import")
+    parser.add_argument("--html", type=Path, help="also write the interactive profile here")
+    options = parser.parse_args(argv)
+    with fresh_database(server_url(), "profile_rebuild") as db:
+        with db.store() as store:
+            import_lines(store.ingestor, event_lines(options.events))
+        with db.admin() as conn:
+            conn.execute("VACUUM (ANALYZE)")
+        with db.store() as store:
+            context = context_for(store)
+            profiler = Profiler(interval=0.0005)
+            seconds: dict[str, float] = {}
+            with profiler:
+                for projection_class in PROJECTIONS:
+                    start = perf_counter()
+                    rebuild(store, context, projection_class.name, lambda _a, _h: None)
+                    seconds[projection_class.name] = perf_counter() - start
+    print(profiler.output_text(unicode=True, color=False, show_all=False))
+    for name, spent in seconds.items():
+        print(f"{name}: {spent:.2f} s, {options.events / spent:,.0f} events/s (profiled)")
+    if options.html:
+        options.html.write_text(profiler.output_html())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
