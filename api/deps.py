@@ -29,7 +29,9 @@ async def authenticated(services: ServicesDep, credentials: Credentials) -> ApiK
     """The caller's key. Async (no thread hop): keys are cached, so the table is read
     at most once per key every few seconds."""
     if credentials is None:
-        raise Problem(401, "an API key is required: Authorization: Bearer <key>", headers=UNAUTHORIZED)
+        raise Problem(
+            401, "an API key is required: Authorization: Bearer <key>", headers=UNAUTHORIZED
+        )
     key = services.api_keys.authenticate(credentials.credentials)
     if key is None:
         raise Problem(401, "the API key is unknown or revoked", headers=UNAUTHORIZED)

@@ -76,11 +76,15 @@ class ApiKeys:
         if not presented.startswith(PREFIX) or not key_id or not secret:
             return None
         with self._pool.connection() as conn:
-            row = conn.cursor(row_factory=tuple_row).execute(
-                "SELECT name, scopes, secret_hash FROM journey_api_keys "
-                "WHERE key_id = %s AND revoked_at IS NULL",
-                (key_id,),
-            ).fetchone()
+            row = (
+                conn.cursor(row_factory=tuple_row)
+                .execute(
+                    "SELECT name, scopes, secret_hash FROM journey_api_keys "
+                    "WHERE key_id = %s AND revoked_at IS NULL",
+                    (key_id,),
+                )
+                .fetchone()
+            )
         if row is None or not hmac.compare_digest(bytes(row[2]), _hash(secret)):
             return None
         return ApiKey(key_id, row[0], frozenset(row[1]))

@@ -22,16 +22,22 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=False)
         self.requests = Counter(
-            "journey_http_requests", "HTTP requests answered", ("method", "route", "status"),
+            "journey_http_requests",
+            "HTTP requests answered",
+            ("method", "route", "status"),
             registry=self.registry,
         )
         self.latency = Histogram(
-            "journey_http_request_duration_seconds", "Time to answer, by route",
-            ("method", "route"), registry=self.registry,
+            "journey_http_request_duration_seconds",
+            "Time to answer, by route",
+            ("method", "route"),
+            registry=self.registry,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
         )
         self.ingested = Counter(
-            "journey_events_ingested", "Events received over HTTP, by outcome", ("status",),
+            "journey_events_ingested",
+            "Events received over HTTP, by outcome",
+            ("status",),
             registry=self.registry,
         )
 
@@ -50,7 +56,9 @@ class _PositionCollector(Collector):
         last, projections = self._lags()
         yield GaugeMetricFamily("journey_last_position", "Position of the newest event", value=last)
         lag = GaugeMetricFamily(
-            "journey_projection_lag_events", "Events not yet applied, by projection", labels=["projection"]
+            "journey_projection_lag_events",
+            "Events not yet applied, by projection",
+            labels=["projection"],
         )
         for projection in projections:
             lag.add_metric([str(projection["name"])], float(projection["lag"]))

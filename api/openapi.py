@@ -32,9 +32,16 @@ def problem_openapi(app: FastAPI) -> dict[str, Any]:
                 for status, text in AUTH_ERRORS.items():
                     responses.setdefault(status, {"description": text})
                 if operation.get("parameters") or "requestBody" in operation:
-                    responses.setdefault("422", {"description": "a parameter or the body is invalid"})
-                if any(p["name"] == "after" for p in operation.get("parameters", [])) and path != "/v1/events":
-                    responses.setdefault("503", {"description": "projections not caught up in time"})
+                    responses.setdefault(
+                        "422", {"description": "a parameter or the body is invalid"}
+                    )
+                if (
+                    any(p["name"] == "after" for p in operation.get("parameters", []))
+                    and path != "/v1/events"
+                ):
+                    responses.setdefault(
+                        "503", {"description": "projections not caught up in time"}
+                    )
             for status, response in responses.items():
                 if int(status) >= 400 and path != "/health":
                     response["content"] = {"application/problem+json": {"schema": PROBLEM_REF}}

@@ -24,25 +24,39 @@ AsOf = Annotated[
 ]
 At = Annotated[
     AwareDatetime | None,
-    Query(description="valid time: only events that occurred at or before it; SLA judged "
-          "at it (default `as_of`)"),
+    Query(
+        description="valid time: only events that occurred at or before it; SLA judged "
+        "at it (default `as_of`)"
+    ),
 ]
 From = Annotated[AwareDatetime | None, Query(alias="from", description="inclusive lower bound")]
 To = Annotated[AwareDatetime | None, Query(alias="to", description="exclusive upper bound")]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="page size")]
 Cursor = Annotated[
     str | None,
-    Query(max_length=512, pattern=r"^[A-Za-z0-9_=-]+$", description="`next_cursor` of the previous page"),
+    Query(
+        max_length=512,
+        pattern=r"^[A-Za-z0-9_=-]+$",
+        description="`next_cursor` of the previous page",
+    ),
 ]
 After = Annotated[
     int | None,
-    Query(ge=0, le=2**62, description=f"read-your-writes: first wait (at most {WAIT_SECONDS:g} s) "
-          "until the projections have applied this position"),
+    Query(
+        ge=0,
+        le=2**62,
+        description=f"read-your-writes: first wait (at most {WAIT_SECONDS:g} s) "
+        "until the projections have applied this position",
+    ),
 ]
 Window = Annotated[
     str | None,
-    Query(max_length=16, pattern=r"^[0-9]{1,9}[dhms]$", description="e.g. `7d`, `24h`, at most "
-          f"{MAX_WINDOW.days}d (default: the configured repeat window)"),
+    Query(
+        max_length=16,
+        pattern=r"^[0-9]{1,9}[dhms]$",
+        description="e.g. `7d`, `24h`, at most "
+        f"{MAX_WINDOW.days}d (default: the configured repeat window)",
+    ),
 ]
 
 

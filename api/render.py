@@ -32,7 +32,9 @@ def utc(value: Any) -> Any:
     return value
 
 
-def json_response(content: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+def json_response(
+    content: Any, status: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
     body = orjson.dumps(utc(content), option=orjson.OPT_UTC_Z)
     return Response(body, status, dict(headers or {}), "application/json")
 
@@ -58,7 +60,9 @@ def event_document(row: Mapping[str, Any], pii_keys: PiiKeys | None) -> dict[str
     return document
 
 
-def key_lookup(load: Callable[[list[str]], dict[str, bytes]], rows: list[dict[str, Any]]) -> PiiKeys:
+def key_lookup(
+    load: Callable[[list[str]], dict[str, bytes]], rows: list[dict[str, Any]]
+) -> PiiKeys:
     """One query for the data keys of every customer in `rows`."""
     keys = load(sorted({r["customer_id"] for r in rows if b'"pii"' in bytes(r["state"])}))
     return keys.get

@@ -10,10 +10,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from journey.events import EVENT_CLASSES
+from journey.events import EVENT_TYPES
 from journey.facts import CHANNELS, PRIORITIES, STATUSES
 
-EventType = Literal[tuple(EVENT_CLASSES)]  # type: ignore[valid-type]
+EventType = Literal[EVENT_TYPES]  # type: ignore[valid-type]
 Channel = Literal[CHANNELS]  # type: ignore[valid-type]
 
 

@@ -29,13 +29,20 @@ def verify(
     ] = None,
     heads: Annotated[
         Path | None,
-        typer.Option("--heads", exists=True, dir_okay=False,
-                     help="published chain heads (JSON Lines) that must still be stored"),
+        typer.Option(
+            "--heads",
+            exists=True,
+            dir_okay=False,
+            help="published chain heads (JSON Lines) that must still be stored",
+        ),
     ] = None,
     write_heads: Annotated[
         Path | None,
-        typer.Option("--write-heads", dir_okay=False,
-                     help="write the verified chain heads here (JSON Lines), if all is sound"),
+        typer.Option(
+            "--write-heads",
+            dir_okay=False,
+            help="write the verified chain heads here (JSON Lines), if all is sound",
+        ),
     ] = None,
 ) -> None:
     """Check the hash chains and the global position sequence; exit 1 on damage."""
@@ -76,11 +83,16 @@ def erase(
             console.print(f"[red]no events are stored for customer {customer!r}")
             raise typer.Exit(1) from None
     if result.erased_now:
-        console.print(f"[green]erased[/]: key destroyed; erasure event {result.event_id} "
-                      f"at position {result.position}", highlight=False)
+        console.print(
+            f"[green]erased[/]: key destroyed; erasure event {result.event_id} "
+            f"at position {result.position}",
+            highlight=False,
+        )
     else:
-        console.print(f"already erased by {result.event_id} at position {result.position}; "
-                      "nothing changed", highlight=False)
+        console.print(
+            f"already erased by {result.event_id} at position {result.position}; nothing changed",
+            highlight=False,
+        )
 
 
 def export(customer: CustomerOption) -> None:
@@ -113,8 +125,13 @@ class _ProgressWatcher:
 
 
 def _verify_store(service: AuditService, heads_out: IO[bytes] | None) -> VerifyReport:
-    with Progress(*Progress.get_default_columns()[:-2], BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=console) as progress:
+    with Progress(
+        *Progress.get_default_columns()[:-2],
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    ) as progress:
         return service.verify_store(_ProgressWatcher(progress, heads_out))
 
 
@@ -133,14 +150,27 @@ def _read_heads(path: Path, customer: str | None) -> Iterator[Head]:
 
 
 def _head_line(head: Head) -> bytes:
-    return orjson.dumps({"customer_id": head.customer_id, "version": head.version,
-                         "position": head.position, "chain_hash": head.chain_hash.hex()}) + b"\n"
+    return (
+        orjson.dumps(
+            {
+                "customer_id": head.customer_id,
+                "version": head.version,
+                "position": head.position,
+                "chain_hash": head.chain_hash.hex(),
+            }
+        )
+        + b"\n"
+    )
 
 
 def _parse_head(line: bytes) -> Head:
     raw = orjson.loads(line)
-    return Head(str(raw["customer_id"]), int(raw["version"]), int(raw["position"]),
-                bytes.fromhex(raw["chain_hash"]))
+    return Head(
+        str(raw["customer_id"]),
+        int(raw["version"]),
+        int(raw["position"]),
+        bytes.fromhex(raw["chain_hash"]),
+    )
 
 
 def _print_report(report: VerifyReport, customer: str | None) -> None:
@@ -148,11 +178,15 @@ def _print_report(report: VerifyReport, customer: str | None) -> None:
     if report.ok:
         console.print(f"[green]intact[/]: {report.events} events in {scope}", highlight=False)
         return
-    console.print(f"[red]DAMAGED[/]: {report.damaged} problems in {scope}; "
-                  f"first bad position {report.first_bad_position}", highlight=False)
+    console.print(
+        f"[red]DAMAGED[/]: {report.damaged} problems in {scope}; "
+        f"first bad position {report.first_bad_position}",
+        highlight=False,
+    )
     for problem in sorted(report.problems, key=lambda p: p.position):
         who = f" (customer {problem.customer_id})" if problem.customer_id else ""
-        console.print(f"  position {problem.position}{who}: {problem.reason}",
-                      markup=False, highlight=False)
+        console.print(
+            f"  position {problem.position}{who}: {problem.reason}", markup=False, highlight=False
+        )
     if report.damaged > len(report.problems):
         console.print(f"  ... and {report.damaged - len(report.problems)} more")

@@ -27,5 +27,7 @@ def create(
         raise typer.BadParameter(str(error), param_hint="--scopes") from None
     with open_store(Settings.from_env()) as store:
         key = ApiKeys(store.datastore.pool).create(name, chosen)
-    console.print(f"key for {name!r} with scopes {', '.join(chosen)} (store it now; it is not shown again):")
+    console.print(
+        f"key for {name!r} with scopes {', '.join(chosen)} (store it now; it is not shown again):"
+    )
     print(key)

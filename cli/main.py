@@ -7,7 +7,13 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
 
 from cli import audit, demo, keys, serve
 from cli.projections import projections
@@ -31,15 +37,25 @@ def migrate() -> None:
 
 @app.command("import")
 def import_(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSON Lines, one event per line")],
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="JSON Lines, one event per line")
+    ],
     batch: Annotated[int, typer.Option(min=1, max=1000, help="events per atomic batch")] = 1000,
 ) -> None:
     """Bulk-load events from JSON Lines with the API's validation and idempotency."""
     settings = Settings.from_env()
-    with open_store(settings) as store, file.open("rb") as lines, Progress(
-        *Progress.get_default_columns()[:-1], BarColumn(), DownloadColumn(),
-        TransferSpeedColumn(), TimeRemainingColumn(), console=console,
-    ) as progress:
+    with (
+        open_store(settings) as store,
+        file.open("rb") as lines,
+        Progress(
+            *Progress.get_default_columns()[:-1],
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+        ) as progress,
+    ):
         task = progress.add_task(f"importing {file.name}", total=file.stat().st_size)
         summary = import_lines(
             store.ingestor, lines, lambda done: progress.advance(task, done), batch_lines=batch

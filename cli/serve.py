@@ -36,8 +36,14 @@ def serve(
         workers_running = _projection_workers(store) if projections else None
         try:
             uvicorn.run(
-                "api.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                timeout_graceful_shutdown=5, access_log=False, log_level="info",
+                "api.app:app_from_env",
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                timeout_graceful_shutdown=5,
+                access_log=False,
+                log_level="info",
             )
         finally:
             if workers_running is not None:

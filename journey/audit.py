@@ -77,8 +77,9 @@ class VerifyReport:
         self.damaged += other.damaged
         self.problems += other.problems[: MAX_PROBLEMS - len(self.problems)]
         if other.first_bad_position is not None:
-            self.first_bad_position = min(other.first_bad_position,
-                                          self.first_bad_position or other.first_bad_position)
+            self.first_bad_position = min(
+                other.first_bad_position, self.first_bad_position or other.first_bad_position
+            )
 
     def as_dict(self) -> dict[str, Any]:
         """The SPEC 8 answer of `GET /v1/audit/customers/{id}/verify`."""
@@ -238,18 +239,25 @@ class AuditService:
         erasures = [(row, _fact(row)) for row in rows if TYPE_BY_TOPIC[row.topic] == ERASURE]
         if erasures and erasures[-1][1].data.get("key_erased_at") == _instant(key_erased_at):
             last = erasures[-1][0]
-            return ErasureResult(customer_id, False, last.event_id or "", last.position,
-                                 key_erased_at)
+            return ErasureResult(
+                customer_id, False, last.event_id or "", last.position, key_erased_at
+            )
         event_id = f"erasure:{customer_id}:{len(erasures) + 1}"
         now = self._clock()
-        data = {"erased_by": by, "reason": reason, "erased_at": _instant(now),
-                "key_erased_at": _instant(key_erased_at)}
-        erased = PersonalDataErased(originator_id=customer_id, originator_version=0,
-                                    timestamp=now, id=event_id, data=data)
+        data = {
+            "erased_by": by,
+            "reason": reason,
+            "erased_at": _instant(now),
+            "key_erased_at": _instant(key_erased_at),
+        }
+        erased = PersonalDataErased(
+            originator_id=customer_id, originator_version=0, timestamp=now, id=event_id, data=data
+        )
         new = NewEvent(self._mapper.to_stored_event(erased), event_id=event_id, occurred_at=now)
         (appended,) = self._writer.append([new])
-        return ErasureResult(customer_id, appended.created, event_id, appended.position,
-                             key_erased_at)
+        return ErasureResult(
+            customer_id, appended.created, event_id, appended.position, key_erased_at
+        )
 
     def export(self, customer_id: str) -> dict[str, Any]:
         """Everything stored about the customer, pii opened (or `[erased]`)."""
@@ -264,13 +272,18 @@ class AuditService:
         return {
             "customer_id": customer_id,
             "exported_at": now,
-            "personal_data_key": {"state": status.state, "created_at": status.created_at,
-                                  "erased_at": status.erased_at},
+            "personal_data_key": {
+                "state": status.state,
+                "created_at": status.created_at,
+                "erased_at": status.erased_at,
+            },
             "chain": report.as_dict(),
             "events": [
                 _event_document(row, fact, key)
-                for row, fact in sorted(zip((r for r, _ in links), facts, strict=True),
-                                        key=lambda pair: pair[1].order_key)
+                for row, fact in sorted(
+                    zip((r for r, _ in links), facts, strict=True),
+                    key=lambda pair: pair[1].order_key,
+                )
             ],
             "cases": self._cases(facts, now),
             "contacts": contacts_document(customer_id, facts, self._window),

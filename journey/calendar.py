@@ -20,6 +20,7 @@ so spans of months cost a few dozen steps.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -102,7 +103,7 @@ def parse_day_hours(intervals: Iterable[Sequence[str]]) -> tuple[tuple[int, int]
             raise ValueError(f"interval {interval[0]}-{interval[1]} does not end after it starts")
         parsed.append((start, end, f"{interval[0]}-{interval[1]}"))
     parsed.sort()
-    for earlier, later in zip(parsed, parsed[1:], strict=False):
+    for earlier, later in itertools.pairwise(parsed):
         if later[0] < earlier[1]:
             raise ValueError(f"intervals {earlier[2]} and {later[2]} overlap")
     return tuple((start, end) for start, end, _ in parsed)

@@ -117,6 +117,7 @@ TYPE_BY_TOPIC: dict[str, str] = {
 }
 TOPIC_BY_TYPE: dict[str, str] = {name: topic for topic, name in TYPE_BY_TOPIC.items()}
 TRANSCODER = OrjsonTranscoder()
+EVENT_TYPES = tuple(EVENT_CLASSES)
 CLIENT_TYPES = tuple(name for name in EVENT_CLASSES if name != PersonalDataErased.type_name)
 
 

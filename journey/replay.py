@@ -31,7 +31,9 @@ class Replays:
         self._policy_for = policy_for
         self._clock = clock
 
-    def case(self, case_id: str, as_of: datetime | None, at: datetime | None) -> dict[str, Any] | None:
+    def case(
+        self, case_id: str, as_of: datetime | None, at: datetime | None
+    ) -> dict[str, Any] | None:
         when = judged_at(as_of, at, self._clock())
         facts = self._reads.case_facts(case_id, Bounds(as_of=as_of, at=when))
         reading = read_case(facts, self._policy_for, when)

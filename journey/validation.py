@@ -144,9 +144,15 @@ class EventIn(_Strict):
         applied, keys sorted, absent fields left out). Stored digests depend on it:
         never change this form."""
         fields = {
-            "id": self.id, "type": self.type, "customer_id": self.customer_id,
-            "occurred_at": self.occurred_at, "channel": self.channel, "case_id": self.case_id,
-            "agent_id": self.agent_id, "data": self.data, "pii": self.pii,
+            "id": self.id,
+            "type": self.type,
+            "customer_id": self.customer_id,
+            "occurred_at": self.occurred_at,
+            "channel": self.channel,
+            "case_id": self.case_id,
+            "agent_id": self.agent_id,
+            "data": self.data,
+            "pii": self.pii,
         }
         present = {k: v for k, v in fields.items() if v is not None}
         return orjson.dumps(present, option=orjson.OPT_SORT_KEYS | orjson.OPT_UTC_Z)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from starlette.responses import Response
 
@@ -14,16 +16,20 @@ from api.schemas import ErasureOut, ProjectionsOut, VerifyOut
 from journey.audit import UnknownCustomer
 
 router = APIRouter(tags=["audit and administration"])
-NOT_FOUND = {404: {"description": "no events of this customer"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no events of this customer"}}
 
 
 def _no_events(customer_id: str) -> Problem:
-    return Problem(404, f"customer {customer_id!r} has no events",
-                   errors=[{"field": "customer_id", "message": "no events"}])
+    return Problem(
+        404,
+        f"customer {customer_id!r} has no events",
+        errors=[{"field": "customer_id", "message": "no events"}],
+    )
 
 
-@router.get("/v1/audit/customers/{customer_id:path}/verify", response_model=VerifyOut,
-            responses=NOT_FOUND)
+@router.get(
+    "/v1/audit/customers/{customer_id:path}/verify", response_model=VerifyOut, responses=NOT_FOUND
+)
 def verify(customer_id: CustomerId, services: ServicesDep, key: Auditor) -> Response:
     """Recompute the customer's hash chain; the first position that does not match."""
     report = services.audit.verify_customer(customer_id)
@@ -32,8 +38,9 @@ def verify(customer_id: CustomerId, services: ServicesDep, key: Auditor) -> Resp
     return json_response(report)
 
 
-@router.delete("/v1/customers/{customer_id:path}/personal-data", response_model=ErasureOut,
-               responses=NOT_FOUND)
+@router.delete(
+    "/v1/customers/{customer_id:path}/personal-data", response_model=ErasureOut, responses=NOT_FOUND
+)
 def erase(customer_id: CustomerId, services: ServicesDep, key: Admin) -> Response:
     """Crypto-shred the customer's pii: it reads as `[erased]` from now on; figures stay."""
     try:
@@ -42,8 +49,9 @@ def erase(customer_id: CustomerId, services: ServicesDep, key: Admin) -> Respons
         )
     except UnknownCustomer:
         raise _no_events(customer_id) from None
-    return json_response({"customer_id": customer_id, "erased": erasure.erased_now,
-                          "position": erasure.position})
+    return json_response(
+        {"customer_id": customer_id, "erased": erasure.erased_now, "position": erasure.position}
+    )
 
 
 @router.get("/v1/projections", response_model=ProjectionsOut)

@@ -17,8 +17,11 @@ from api.schemas import CaseOut
 router = APIRouter(tags=["cases"])
 
 
-@router.get("/v1/cases/{case_id:path}", response_model=CaseOut,
-            responses={404: {"description": "no events of this case under `as_of`/`at`"}})
+@router.get(
+    "/v1/cases/{case_id:path}",
+    response_model=CaseOut,
+    responses={404: {"description": "no events of this case under `as_of`/`at`"}},
+)
 async def case(
     case_id: CaseId,
     services: ServicesDep,
@@ -29,11 +32,17 @@ async def case(
 ) -> Response:
     """The case's SPEC 3 fields and its SLA instances, breaches judged at `at` (default now)."""
     document: dict[str, Any] | None = await now_reading(
-        services, as_of, at, after,
+        services,
+        as_of,
+        at,
+        after,
         projected=lambda model, now: model.case(case_id, now),
         replayed=lambda: services.replays.case(case_id, as_of, at),
     )
     if document is None:
-        raise Problem(404, f"case {case_id!r} has no events under the requested as_of/at",
-                      errors=[{"field": "case_id", "message": "no events"}])
+        raise Problem(
+            404,
+            f"case {case_id!r} has no events under the requested as_of/at",
+            errors=[{"field": "case_id", "message": "no events"}],
+        )
     return json_response(document)

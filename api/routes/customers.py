@@ -18,12 +18,17 @@ from api.services import Services
 from journey.adapters.reads import Bounds
 
 router = APIRouter(tags=["customers"])
-NOT_FOUND = {404: {"description": "no events of this customer under `as_of`/`at`"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "no events of this customer under `as_of`/`at`"}
+}
 
 
 def _not_found(customer_id: str) -> Problem:
-    return Problem(404, f"customer {customer_id!r} has no events under the requested as_of/at",
-                   errors=[{"field": "customer_id", "message": "no events"}])
+    return Problem(
+        404,
+        f"customer {customer_id!r} has no events under the requested as_of/at",
+        errors=[{"field": "customer_id", "message": "no events"}],
+    )
 
 
 def _page_start(services: Services, cursor: str | None) -> tuple[tuple[datetime, int] | None, int]:
@@ -37,8 +42,9 @@ def _page_start(services: Services, cursor: str | None) -> tuple[tuple[datetime,
         raise field_problem("cursor", "not a cursor this route returned") from error
 
 
-@router.get("/v1/customers/{customer_id:path}/timeline", response_model=TimelineOut,
-            responses=NOT_FOUND)
+@router.get(
+    "/v1/customers/{customer_id:path}/timeline", response_model=TimelineOut, responses=NOT_FOUND
+)
 def timeline(
     customer_id: CustomerId,
     services: ServicesDep,
@@ -46,7 +52,7 @@ def timeline(
     as_of: AsOf = None,
     at: At = None,
     channel: Channel | None = None,
-    type: Annotated[list[EventType] | None, Query(max_length=16)] = None,  # noqa: A002
+    type: Annotated[list[EventType] | None, Query(max_length=16)] = None,
     limit: Limit = 100,
     cursor: Cursor = None,
 ) -> Response:
@@ -68,8 +74,9 @@ def timeline(
     return json_response({"customer_id": customer_id, "events": events, "next_cursor": next_cursor})
 
 
-@router.get("/v1/customers/{customer_id:path}/cases", response_model=CustomerCasesOut,
-            responses=NOT_FOUND)
+@router.get(
+    "/v1/customers/{customer_id:path}/cases", response_model=CustomerCasesOut, responses=NOT_FOUND
+)
 async def customer_cases(
     customer_id: CustomerId,
     services: ServicesDep,
@@ -80,7 +87,10 @@ async def customer_cases(
 ) -> Response:
     """Every case of the customer, each as `GET /v1/cases/{case_id}` answers it."""
     cases: list[dict[str, Any]] | None = await now_reading(
-        services, as_of, at, after,
+        services,
+        as_of,
+        at,
+        after,
         projected=lambda model, now: _projected_cases(services, model, customer_id, now),
         replayed=lambda: services.replays.customer_cases(customer_id, as_of, at),
     )
@@ -107,8 +117,9 @@ def _projected_contacts(
     return None
 
 
-@router.get("/v1/customers/{customer_id:path}/contacts", response_model=ContactsOut,
-            responses=NOT_FOUND)
+@router.get(
+    "/v1/customers/{customer_id:path}/contacts", response_model=ContactsOut, responses=NOT_FOUND
+)
 async def contacts(
     customer_id: CustomerId,
     services: ServicesDep,
@@ -121,7 +132,10 @@ async def contacts(
     """SPEC 4 counts of the customer's inbound contacts, repeats and channel switches."""
     span = window_or(window, services.store.settings.repeat_window)
     counts: dict[str, Any] | None = await now_reading(
-        services, as_of, at, after,
+        services,
+        as_of,
+        at,
+        after,
         projected=lambda model, now: _projected_contacts(services, model, customer_id, span),
         replayed=lambda: services.replays.contacts(customer_id, span, as_of, at),
     )

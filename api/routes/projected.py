@@ -26,7 +26,8 @@ async def read_model(services: Services, after: int | None) -> ReadModel:
         raise field_problem("after", "beyond the newest stored position")
     if after is not None and not await run_in_threadpool(model.wait_until, after, WAIT_SECONDS):
         raise Problem(
-            503, f"the projections have not reached position {after} within {WAIT_SECONDS:g} s",
+            503,
+            f"the projections have not reached position {after} within {WAIT_SECONDS:g} s",
             headers={"Retry-After": "1"},
             errors=[{"field": "after", "message": "not reached yet; retry"}],
         )

@@ -79,34 +79,46 @@ class PostgresAuditReader:
     def first_missing_position(self, after: int, before: int) -> int | None:
         """The first position in (after, before) that no stored event holds."""
         with self._pool.connection() as conn:
-            row = conn.cursor(row_factory=tuple_row).execute(
-                "SELECT prev + 1 FROM (SELECT notification_id, lag(notification_id, 1, %(after)s)"
-                " OVER (ORDER BY notification_id) AS prev FROM journey_events"
-                " WHERE notification_id > %(after)s AND notification_id <= %(before)s) AS s"
-                " WHERE notification_id > prev + 1 ORDER BY notification_id LIMIT 1",
-                {"after": after, "before": before},
-            ).fetchone()
+            row = (
+                conn.cursor(row_factory=tuple_row)
+                .execute(
+                    "SELECT prev + 1 FROM (SELECT notification_id, lag(notification_id, 1, %(after)s)"
+                    " OVER (ORDER BY notification_id) AS prev FROM journey_events"
+                    " WHERE notification_id > %(after)s AND notification_id <= %(before)s) AS s"
+                    " WHERE notification_id > prev + 1 ORDER BY notification_id LIMIT 1",
+                    {"after": after, "before": before},
+                )
+                .fetchone()
+            )
         return None if row is None else int(row[0])
 
     def stored_hashes(self, heads: Sequence[Head]) -> list[bytes | None]:
         """The chain hash stored at each head's (customer, version), None where absent."""
         with self._pool.connection() as conn:
-            rows = conn.cursor(row_factory=tuple_row).execute(
-                "SELECT e.chain_hash FROM unnest(%s::text[], %s::bigint[]) WITH ORDINALITY"
-                " AS h(customer_id, version, n) LEFT JOIN journey_events AS e"
-                " ON e.originator_id = h.customer_id AND e.originator_version = h.version"
-                " ORDER BY h.n",
-                ([h.customer_id for h in heads], [h.version for h in heads]),
-            ).fetchall()
+            rows = (
+                conn.cursor(row_factory=tuple_row)
+                .execute(
+                    "SELECT e.chain_hash FROM unnest(%s::text[], %s::bigint[]) WITH ORDINALITY"
+                    " AS h(customer_id, version, n) LEFT JOIN journey_events AS e"
+                    " ON e.originator_id = h.customer_id AND e.originator_version = h.version"
+                    " ORDER BY h.n",
+                    ([h.customer_id for h in heads], [h.version for h in heads]),
+                )
+                .fetchall()
+            )
         return [None if stored is None else bytes(stored) for (stored,) in rows]
 
     def key_status(self, customer_id: str) -> KeyStatus:
         with self._pool.connection() as conn:
-            row = conn.cursor(row_factory=tuple_row).execute(
-                "SELECT wrapped_key IS NOT NULL, created_at, erased_at FROM journey_keys"
-                " WHERE customer_id = %s",
-                (customer_id,),
-            ).fetchone()
+            row = (
+                conn.cursor(row_factory=tuple_row)
+                .execute(
+                    "SELECT wrapped_key IS NOT NULL, created_at, erased_at FROM journey_keys"
+                    " WHERE customer_id = %s",
+                    (customer_id,),
+                )
+                .fetchone()
+            )
         if row is None:
             return KeyStatus(exists=False)
         return KeyStatus(exists=True, usable=row[0], created_at=row[1], erased_at=row[2])
@@ -117,9 +129,11 @@ class PostgresStoreScan:
         self._conn = conn
 
     def last_position(self) -> int:
-        row = self._conn.cursor(row_factory=tuple_row).execute(
-            "SELECT coalesce(max(notification_id), 0) FROM journey_events"
-        ).fetchone()
+        row = (
+            self._conn.cursor(row_factory=tuple_row)
+            .execute("SELECT coalesce(max(notification_id), 0) FROM journey_events")
+            .fetchone()
+        )
         return int(row[0]) if row else 0
 
     def links(self) -> Iterator[Link]:
@@ -134,12 +148,16 @@ class PostgresStoreScan:
 
     def sequence_break(self) -> int | None:
         """The first position where 1..N is broken (absent or repeated), or None."""
-        row = self._conn.cursor(row_factory=tuple_row).execute(
-            "SELECT CASE WHEN notification_id > prev + 1 THEN prev + 1 ELSE notification_id END"
-            " FROM (SELECT notification_id, lag(notification_id, 1, 0::bigint)"
-            " OVER (ORDER BY notification_id) AS prev FROM journey_events) AS s"
-            " WHERE notification_id <> prev + 1 ORDER BY notification_id LIMIT 1"
-        ).fetchone()
+        row = (
+            self._conn.cursor(row_factory=tuple_row)
+            .execute(
+                "SELECT CASE WHEN notification_id > prev + 1 THEN prev + 1 ELSE notification_id END"
+                " FROM (SELECT notification_id, lag(notification_id, 1, 0::bigint)"
+                " OVER (ORDER BY notification_id) AS prev FROM journey_events) AS s"
+                " WHERE notification_id <> prev + 1 ORDER BY notification_id LIMIT 1"
+            )
+            .fetchone()
+        )
         return None if row is None else int(row[0])
 
 

@@ -69,15 +69,21 @@ class EventReads:
             topics = [TOPIC_BY_TYPE[t] for t in types]
             conditions.append((SQL("topic = ANY(%s)"), (topics,)))
         if channel is not None:
-            conditions.append((SQL("convert_from(state, 'UTF8')::jsonb ->> 'channel' = %s"),
-                               (channel,)))
+            conditions.append(
+                (SQL("convert_from(state, 'UTF8')::jsonb ->> 'channel' = %s"), (channel,))
+            )
         if after is not None:
             conditions.append((SQL("(occurred_at, notification_id) > (%s, %s)"), after))
         return self._rows(conditions, SQL("occurred_at, notification_id"), limit)
 
     def has_events(self, customer_id: str, bounds: Bounds) -> bool:
-        return bool(self._rows([(SQL("originator_id = %s"), (customer_id,)), *bounds.where()],
-                               SQL("occurred_at, notification_id"), 1))
+        return bool(
+            self._rows(
+                [(SQL("originator_id = %s"), (customer_id,)), *bounds.where()],
+                SQL("occurred_at, notification_id"),
+                1,
+            )
+        )
 
     def feed(self, after: int, limit: int) -> list[dict[str, Any]]:
         """Stored rows after a position, in position order."""

@@ -38,7 +38,9 @@ KEY_FOR_SCOPE = {"events:write": "writer", "read": "reader", "audit": "auditor",
 def call(api: Api, method: str, path: str, headers: dict[str, str]) -> httpx.Response:
     body = None
     if method == "POST":
-        body = httpx.Request("POST", "/", json=event(customer_id="auth-c", case_id="auth-case")).content
+        body = httpx.Request(
+            "POST", "/", json=event(customer_id="auth-c", case_id="auth-case")
+        ).content
     with httpx.Client(base_url=api.url, timeout=10) as client:
         if path.endswith("/stream"):
             with client.stream(method, path, headers=headers) as answer:
@@ -47,11 +49,15 @@ def call(api: Api, method: str, path: str, headers: dict[str, str]) -> httpx.Res
 
 
 @pytest.mark.parametrize(("method", "path", "scope"), ROUTES)
-def test_every_route_needs_a_key_with_its_scope(api: Api, method: str, path: str, scope: str) -> None:
+def test_every_route_needs_a_key_with_its_scope(
+    api: Api, method: str, path: str, scope: str
+) -> None:
     missing = call(api, method, path, {})
     wrong = call(api, method, path, {"Authorization": "Bearer jk_000000000000_not-a-key"})
     other_scopes = [k for s, k in KEY_FOR_SCOPE.items() if s != scope]
-    forbidden = [call(api, method, path, {"Authorization": f"Bearer {api.keys[k]}"}) for k in other_scopes]
+    forbidden = [
+        call(api, method, path, {"Authorization": f"Bearer {api.keys[k]}"}) for k in other_scopes
+    ]
     allowed = call(api, method, path, {"Authorization": f"Bearer {api.keys[KEY_FOR_SCOPE[scope]]}"})
     assert missing.status_code == 401 and wrong.status_code == 401
     assert missing.headers["content-type"] == "application/problem+json"
@@ -72,11 +78,20 @@ def test_health_needs_no_key_and_metrics_needs_any_valid_key(api: Api) -> None:
     assert "journey_events_ingested_total" in scraped.text
 
 
-def test_keys_create_prints_a_working_key_and_stores_only_its_hash(api: Api, database_url: str) -> None:
-    env = {**os.environ, "JOURNEY_DATABASE_URL": database_url, "JOURNEY_MASTER_KEY": TEST_MASTER_KEY}
-    made = subprocess.run(  # noqa: S603
+def test_keys_create_prints_a_working_key_and_stores_only_its_hash(
+    api: Api, database_url: str
+) -> None:
+    env = {
+        **os.environ,
+        "JOURNEY_DATABASE_URL": database_url,
+        "JOURNEY_MASTER_KEY": TEST_MASTER_KEY,
+    }
+    made = subprocess.run(
         [sys.executable, "-m", "cli", "keys", "create", "--name", "crm", "--scopes", "read,pii"],
-        env=env, capture_output=True, text=True, check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     key = made.stdout.strip()
     secret = key.split("_", 2)[2]  # jk_<id>_<secret>; the secret may hold "_"
@@ -89,10 +104,16 @@ def test_keys_create_prints_a_working_key_and_stores_only_its_hash(api: Api, dat
 
 
 def test_keys_create_refuses_an_unknown_scope(database_url: str) -> None:
-    env = {**os.environ, "JOURNEY_DATABASE_URL": database_url, "JOURNEY_MASTER_KEY": TEST_MASTER_KEY}
-    made = subprocess.run(  # noqa: S603
+    env = {
+        **os.environ,
+        "JOURNEY_DATABASE_URL": database_url,
+        "JOURNEY_MASTER_KEY": TEST_MASTER_KEY,
+    }
+    made = subprocess.run(
         [sys.executable, "-m", "cli", "keys", "create", "--name", "x", "--scopes", "read,root"],
-        env=env, capture_output=True, text=True,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert made.returncode != 0
     assert "root" in made.stderr

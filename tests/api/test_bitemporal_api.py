@@ -16,8 +16,13 @@ from journey.validation import EventIn
 from tests.factories import event
 from tests.plugins.server import Api, unique
 
-INSTANTS = ("2026-03-02T09:30:00Z", "2026-03-02T12:00:00Z", "2026-03-03T08:00:00Z",
-            "2026-03-05T16:00:00Z", "2026-03-20T12:00:00Z")
+INSTANTS = (
+    "2026-03-02T09:30:00Z",
+    "2026-03-02T12:00:00Z",
+    "2026-03-03T08:00:00Z",
+    "2026-03-05T16:00:00Z",
+    "2026-03-20T12:00:00Z",
+)
 
 
 def as_json(document: dict[str, Any]) -> Any:
@@ -27,16 +32,30 @@ def as_json(document: dict[str, Any]) -> Any:
 def test_a_case_read_at_past_instants_equals_the_fold_of_what_had_occurred(api: Api) -> None:
     customer, case = unique("c"), unique("case")
     story = [
-        event("case.opened", customer_id=customer, case_id=case, occurred_at="2026-03-02T09:00:00Z"),
+        event(
+            "case.opened", customer_id=customer, case_id=case, occurred_at="2026-03-02T09:00:00Z"
+        ),
         event(customer_id=customer, case_id=case, occurred_at="2026-03-02T09:05:00Z"),
-        event("case.assigned", customer_id=customer, case_id=case, occurred_at="2026-03-02T10:00:00Z"),
-        event("reply.outbound", customer_id=customer, case_id=case, occurred_at="2026-03-03T07:00:00Z"),
-        event(customer_id=customer, case_id=case, channel="email", occurred_at="2026-03-04T09:00:00Z"),
-        event("case.status_changed", customer_id=customer, case_id=case,
-              occurred_at="2026-03-06T10:00:00Z"),
+        event(
+            "case.assigned", customer_id=customer, case_id=case, occurred_at="2026-03-02T10:00:00Z"
+        ),
+        event(
+            "reply.outbound", customer_id=customer, case_id=case, occurred_at="2026-03-03T07:00:00Z"
+        ),
+        event(
+            customer_id=customer, case_id=case, channel="email", occurred_at="2026-03-04T09:00:00Z"
+        ),
+        event(
+            "case.status_changed",
+            customer_id=customer,
+            case_id=case,
+            occurred_at="2026-03-06T10:00:00Z",
+        ),
     ]
     with api.client("writer") as client:
-        answer = client.post("/v1/events", json=list(reversed(story)))  # arrival order must not matter
+        answer = client.post(
+            "/v1/events", json=list(reversed(story))
+        )  # arrival order must not matter
     positions = {r["id"]: r["position"] for r in answer.json()["results"]}
     facts = [_fact(e, positions[e["id"]]) for e in story]
     policy_for = default_sla_config().policy_for
@@ -54,5 +73,13 @@ def test_a_case_read_at_past_instants_equals_the_fold_of_what_had_occurred(api: 
 
 def _fact(raw: dict[str, Any], position: int) -> Fact:
     valid = EventIn.model_validate(raw)
-    return Fact(position, valid.type, valid.customer_id, valid.occurred_at, valid.channel,
-                valid.case_id, valid.agent_id, valid.data)
+    return Fact(
+        position,
+        valid.type,
+        valid.customer_id,
+        valid.occurred_at,
+        valid.channel,
+        valid.case_id,
+        valid.agent_id,
+        valid.data,
+    )

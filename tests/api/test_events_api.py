@@ -49,7 +49,12 @@ def test_an_invalid_event_is_a_problem_naming_the_event_and_field(api: Api) -> N
     assert answer.headers["content-type"] == PROBLEM
     problem = answer.json()
     assert problem["errors"] == [
-        {"index": 1, "event_id": bad["id"], "field": "channel", "message": problem["errors"][0]["message"]}
+        {
+            "index": 1,
+            "event_id": bad["id"],
+            "field": "channel",
+            "message": problem["errors"][0]["message"],
+        }
     ]
     assert bad["id"] in problem["detail"] and "channel" in problem["detail"]
     assert post(api, good).status_code == 201  # nothing of the refused batch was stored
@@ -92,7 +97,9 @@ def test_the_feed_pages_in_position_order(api: Api) -> None:
     first = results[0]["position"]
     with api.client("reader") as client:
         page1 = client.get("/v1/events", params={"after": first - 1, "limit": 3}).json()
-        page2 = client.get("/v1/events", params={"after": page1["last_position"], "limit": 2}).json()
+        page2 = client.get(
+            "/v1/events", params={"after": page1["last_position"], "limit": 2}
+        ).json()
     positions = [e["position"] for e in page1["events"] + page2["events"]]
     assert positions == [r["position"] for r in results]
     assert page1["events"][0]["recorded_at"].endswith("Z")
@@ -105,9 +112,12 @@ def test_the_stream_sends_new_events_live_and_resumes_after_last_event_id(api: A
     ready = threading.Event()
 
     def listen() -> None:
-        with api.client("reader") as client, client.stream(
-            "GET", "/v1/events/stream", headers={"Last-Event-ID": str(start)}
-        ) as stream:
+        with (
+            api.client("reader") as client,
+            client.stream(
+                "GET", "/v1/events/stream", headers={"Last-Event-ID": str(start)}
+            ) as stream,
+        ):
             ready.set()
             for line in stream.iter_lines():
                 if line.startswith("data: "):

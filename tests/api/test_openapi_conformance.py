@@ -26,8 +26,12 @@ def test_every_route_conforms_to_the_openapi_document(api: Api) -> None:
         operation = result.ok()  # the stream is endless by design: see test_events_api
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=CASES_PER_OPERATION, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=CASES_PER_OPERATION,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         def conforms(case: schemathesis.Case) -> None:
             case.call_and_validate(headers=headers, excluded_checks=EXCLUDED)
 

@@ -87,8 +87,12 @@ def test_as_of_hides_what_was_recorded_later(api: Api) -> None:
 
 
 def test_unknown_customers_and_cases_are_404_problems(api: Api) -> None:
-    for path in ("/v1/customers/nobody/timeline", "/v1/customers/nobody/cases",
-                 "/v1/customers/nobody/contacts", "/v1/cases/no-case"):
+    for path in (
+        "/v1/customers/nobody/timeline",
+        "/v1/customers/nobody/cases",
+        "/v1/customers/nobody/contacts",
+        "/v1/cases/no-case",
+    ):
         answer = get(api, path)
         assert answer.status_code == 404, path
         assert answer.headers["content-type"] == "application/problem+json"
@@ -111,13 +115,25 @@ def test_bad_parameters_are_422_naming_the_parameter(api: Api) -> None:
 
 def test_case_and_contacts_now_come_from_projections_after_the_write(api: Api) -> None:
     customer, case = unique("c"), unique("case")
-    positions = append(api, [
-        event("case.opened", customer_id=customer, case_id=case, occurred_at="2026-03-02T09:00:00Z"),
-        event(customer_id=customer, case_id=case, occurred_at="2026-03-02T09:01:00Z"),
-        event(customer_id=customer, channel="phone", occurred_at="2026-03-02T10:00:00Z"),
-        event("case.status_changed", customer_id=customer, case_id=case,
-              occurred_at="2026-03-02T11:00:00Z"),
-    ])
+    positions = append(
+        api,
+        [
+            event(
+                "case.opened",
+                customer_id=customer,
+                case_id=case,
+                occurred_at="2026-03-02T09:00:00Z",
+            ),
+            event(customer_id=customer, case_id=case, occurred_at="2026-03-02T09:01:00Z"),
+            event(customer_id=customer, channel="phone", occurred_at="2026-03-02T10:00:00Z"),
+            event(
+                "case.status_changed",
+                customer_id=customer,
+                case_id=case,
+                occurred_at="2026-03-02T11:00:00Z",
+            ),
+        ],
+    )
     after = positions[-1]
     now = get(api, f"/v1/cases/{case}", after=after).json()
     replayed = get(api, f"/v1/cases/{case}", as_of=datetime.now(UTC).isoformat()).json()
@@ -125,18 +141,38 @@ def test_case_and_contacts_now_come_from_projections_after_the_write(api: Api) -
     counts = get(api, f"/v1/customers/{customer}/contacts", after=after).json()
     assert now["status"] == "resolved" and now["first_contact_resolution"] is True
     assert {k: v for k, v in now.items() if k != "sla"} == {
-        k: v for k, v in replayed.items() if k != "sla"}
+        k: v for k, v in replayed.items() if k != "sla"
+    }
     assert listed == [now]
-    assert counts == {"customer_id": customer, "window_seconds": 604800, "inbound_contacts": 2,
-                      "repeat_contacts": 1, "channel_switches": 1, "abandoned": 0}
+    assert counts == {
+        "customer_id": customer,
+        "window_seconds": 604800,
+        "inbound_contacts": 2,
+        "repeat_contacts": 1,
+        "channel_switches": 1,
+        "abandoned": 0,
+    }
 
 
 def test_figures_and_projection_status_answer_in_their_shapes(api: Api) -> None:
     customer = unique("c")
-    position = append(api, [event("survey.answered", customer_id=customer,
-                                  occurred_at="2026-03-03T09:00:00Z", data={"csat": 4, "nps": 10})])[0]
-    satisfaction = get(api, "/v1/metrics/satisfaction", after=position,
-                       **{"from": "2026-03-03T00:00:00Z", "to": "2026-03-04T00:00:00Z"}).json()
+    position = append(
+        api,
+        [
+            event(
+                "survey.answered",
+                customer_id=customer,
+                occurred_at="2026-03-03T09:00:00Z",
+                data={"csat": 4, "nps": 10},
+            )
+        ],
+    )[0]
+    satisfaction = get(
+        api,
+        "/v1/metrics/satisfaction",
+        after=position,
+        **{"from": "2026-03-03T00:00:00Z", "to": "2026-03-04T00:00:00Z"},
+    ).json()
     repeat = get(api, "/v1/metrics/repeat-contacts", window="24h").json()
     fcr = get(api, "/v1/metrics/first-contact-resolution").json()
     breaches = get(api, "/v1/sla/breaches", limit=1).json()

@@ -18,10 +18,14 @@ from tests.plugins.database import TEST_MASTER_KEY
 
 @pytest.fixture
 def journey(store: Store, database_url: str, tmp_path: Path) -> Any:
-    env = {"JOURNEY_DATABASE_URL": database_url, "JOURNEY_MASTER_KEY": TEST_MASTER_KEY,
-           "JOURNEY_DATA_DIR": str(tmp_path)}
-    store.ingestor.append([event(customer_id=c, pii={"body": f"text of {c}"})
-                           for c in ["c1", "c2", "c1", "c2"]])
+    env = {
+        "JOURNEY_DATABASE_URL": database_url,
+        "JOURNEY_MASTER_KEY": TEST_MASTER_KEY,
+        "JOURNEY_DATA_DIR": str(tmp_path),
+    }
+    store.ingestor.append(
+        [event(customer_id=c, pii={"body": f"text of {c}"}) for c in ["c1", "c2", "c1", "c2"]]
+    )
 
     def run(*args: str) -> Result:
         return CliRunner().invoke(app, list(args), env=env)

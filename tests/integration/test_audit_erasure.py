@@ -18,10 +18,20 @@ from tests.factories import event
 JOURNEY = [
     event("contact.inbound", id="j-1", case_id="case-1", pii={"body": "my router is broken"}),
     event("case.opened", id="j-2", occurred_at="2026-03-02T10:01:00Z"),
-    event("reply.outbound", id="j-3", occurred_at="2026-03-02T10:05:00Z",
-          pii={"body": "Hello Anna, try a restart"}),
-    event("contact.inbound", id="j-4", channel="phone", case_id="case-1",
-          occurred_at="2026-03-03T09:00:00Z", pii={"phone": "+7 900 000 00 00"}),
+    event(
+        "reply.outbound",
+        id="j-3",
+        occurred_at="2026-03-02T10:05:00Z",
+        pii={"body": "Hello Anna, try a restart"},
+    ),
+    event(
+        "contact.inbound",
+        id="j-4",
+        channel="phone",
+        case_id="case-1",
+        occurred_at="2026-03-03T09:00:00Z",
+        pii={"phone": "+7 900 000 00 00"},
+    ),
     event("case.status_changed", id="j-5", occurred_at="2026-03-03T09:30:00Z"),
     event("survey.answered", id="j-6", occurred_at="2026-03-03T10:00:00Z"),
     event(customer_id="someone-else", id="j-7", pii={"body": "not erased"}),
@@ -36,11 +46,15 @@ def audit(store: Store) -> AuditService:
 
 def without_pii(document: dict[str, Any]) -> dict[str, Any]:
     """The export minus what erasure may change: pii values, the erasure's own records."""
-    kept = {k: v for k, v in document.items()
-            if k not in ("exported_at", "personal_data_key", "erasures", "chain")}
+    kept = {
+        k: v
+        for k, v in document.items()
+        if k not in ("exported_at", "personal_data_key", "erasures", "chain")
+    }
     kept["events"] = [
         {**e, "pii": sorted(e["pii"]) if e["pii"] else None}
-        for e in document["events"] if e["type"] != "personal_data.erased"
+        for e in document["events"]
+        if e["type"] != "personal_data.erased"
     ]
     return kept
 

@@ -29,13 +29,17 @@ def pg_dump_for(server_major: int) -> str:
     spec = importlib.util.find_spec("pgserver")  # located, not imported (it warns on import)
     assert spec is not None and spec.origin is not None
     bundled = Path(spec.origin).parent / "pginstall" / "bin" / "pg_dump"
-    candidates = [shutil.which("pg_dump"), *glob.glob("/usr/lib/postgresql/*/bin/pg_dump"),
-                  str(bundled)]
+    candidates = [
+        shutil.which("pg_dump"),
+        *glob.glob("/usr/lib/postgresql/*/bin/pg_dump"),
+        str(bundled),
+    ]
     for candidate in filter(None, candidates):
         if not Path(candidate).exists():
             continue
-        version = subprocess.run([candidate, "--version"], capture_output=True, text=True,
-                                 check=True).stdout
+        version = subprocess.run(
+            [candidate, "--version"], capture_output=True, text=True, check=True
+        ).stdout
         found = re.search(r"(\d+)\.", version)
         if found and int(found.group(1)) >= server_major:
             return candidate
@@ -45,8 +49,9 @@ def pg_dump_for(server_major: int) -> str:
 def dump(admin: psycopg.Connection[Any], database_url: str) -> bytes:
     row = admin.execute("SELECT current_setting('server_version_num')::int / 10000").fetchone()
     assert row is not None
-    return subprocess.run([pg_dump_for(int(str(row[0]))), "--dbname", database_url],
-                          capture_output=True, check=True).stdout
+    return subprocess.run(
+        [pg_dump_for(int(str(row[0]))), "--dbname", database_url], capture_output=True, check=True
+    ).stdout
 
 
 def traces(text: str) -> list[bytes]:
@@ -64,10 +69,12 @@ def traces(text: str) -> list[bytes]:
 def test_a_dump_after_erasure_holds_no_trace_of_the_personal_text(
     store: Store, admin: psycopg.Connection[Any], database_url: str
 ) -> None:
-    store.ingestor.append([
-        event(id="m-1", pii={"body": f"call me, {MARKER}", "email": f"{MARKER}@example.org"}),
-        event("reply.outbound", id="m-2", pii={"body": MARKER}),
-    ])
+    store.ingestor.append(
+        [
+            event(id="m-1", pii={"body": f"call me, {MARKER}", "email": f"{MARKER}@example.org"}),
+            event("reply.outbound", id="m-2", pii={"body": MARKER}),
+        ]
+    )
     audit = audit_service(store)
     sealed = {e["id"]: e for e in audit.export("cust-1")["events"]}
     assert sealed["m-2"]["pii"] == {"body": MARKER}  # readable before: the test could fail
@@ -81,7 +88,8 @@ def test_a_dump_after_erasure_holds_no_trace_of_the_personal_text(
     for trace in traces(MARKER):
         assert trace not in everything, trace
     wrapped = admin.execute(
-        "SELECT wrapped_key FROM journey_keys WHERE customer_id = 'cust-1'").fetchone()
+        "SELECT wrapped_key FROM journey_keys WHERE customer_id = 'cust-1'"
+    ).fetchone()
     assert wrapped == (None,)
     pii = orjson.loads(bytes(stored[0]))["pii"]
     assert open_pii(store.keys.current_key("cust-1"), "m-2", pii) == {"body": ERASED}

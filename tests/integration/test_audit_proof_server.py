@@ -32,16 +32,23 @@ def served(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     with psycopg.connect(database_url, autocommit=True) as admin:
         empty(admin)
     data_dir = tmp_path_factory.mktemp("audit-serve")
-    env = {**os.environ, "JOURNEY_DATABASE_URL": database_url,
-           "JOURNEY_MASTER_KEY": TEST_MASTER_KEY, "JOURNEY_DATA_DIR": str(data_dir)}
+    env = {
+        **os.environ,
+        "JOURNEY_DATABASE_URL": database_url,
+        "JOURNEY_MASTER_KEY": TEST_MASTER_KEY,
+        "JOURNEY_DATA_DIR": str(data_dir),
+    }
     with open_store(Settings.from_env(env), database_url) as store:
-        key = ApiKeys(store.datastore.pool).create("audit proof", ["events:write", "read", "pii",
-                                                                   "audit", "admin"])
+        key = ApiKeys(store.datastore.pool).create(
+            "audit proof", ["events:write", "read", "pii", "audit", "admin"]
+        )
     port, log = free_port(), data_dir / "serve.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "cli", "serve", "--port", str(port), "--no-migrate"],
-            env=env, stdout=out, stderr=subprocess.STDOUT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     try:
         _wait_until_healthy(f"http://127.0.0.1:{port}", process, log)
@@ -79,12 +86,25 @@ def erase_over_http(client: httpx.Client, log: Path) -> None:
     """Send pii with the marker, see it, let the projections read it, erase it."""
     customer = unique("proof")
     events = [
-        {"id": unique("ev"), "type": "contact.inbound", "customer_id": customer,
-         "occurred_at": "2026-03-02T10:00:00Z", "channel": "email", "case_id": "case-p",
-         "pii": {"subject": f"Re: {MARKER}", "email": f"{MARKER}@example.org"}},
-        {"id": unique("ev"), "type": "reply.outbound", "customer_id": customer,
-         "occurred_at": "2026-03-02T11:00:00Z", "channel": "email", "case_id": "case-p",
-         "agent_id": "agent-1", "pii": {"body": f"Dear {MARKER}"}},
+        {
+            "id": unique("ev"),
+            "type": "contact.inbound",
+            "customer_id": customer,
+            "occurred_at": "2026-03-02T10:00:00Z",
+            "channel": "email",
+            "case_id": "case-p",
+            "pii": {"subject": f"Re: {MARKER}", "email": f"{MARKER}@example.org"},
+        },
+        {
+            "id": unique("ev"),
+            "type": "reply.outbound",
+            "customer_id": customer,
+            "occurred_at": "2026-03-02T11:00:00Z",
+            "channel": "email",
+            "case_id": "case-p",
+            "agent_id": "agent-1",
+            "pii": {"body": f"Dear {MARKER}"},
+        },
     ]
     client.post("/v1/events", json=events).raise_for_status()
     timeline = f"/v1/customers/{customer}/timeline"

@@ -60,8 +60,11 @@ def test_an_unknown_customer_has_an_empty_intact_chain(audit: AuditService) -> N
 def test_an_altered_payload_is_located_at_its_event(
     audit: AuditService, admin: psycopg.Connection[Any]
 ) -> None:
-    tamper(admin, "UPDATE journey_events SET state = convert_to(replace(convert_from(state, "
-           "'UTF8'), 'chat', 'sms'), 'UTF8') WHERE notification_id = 3")
+    tamper(
+        admin,
+        "UPDATE journey_events SET state = convert_to(replace(convert_from(state, "
+        "'UTF8'), 'chat', 'sms'), 'UTF8') WHERE notification_id = 3",
+    )
     assert audit.verify_customer("c1") == {"ok": False, "events": 4, "first_bad_position": 3}
     assert audit.verify_customer("c2")["ok"]
     report = audit.verify_store()
@@ -71,8 +74,11 @@ def test_an_altered_payload_is_located_at_its_event(
 def test_an_altered_column_outside_the_payload_is_located_too(
     audit: AuditService, admin: psycopg.Connection[Any]
 ) -> None:
-    tamper(admin, "UPDATE journey_events SET occurred_at = occurred_at - interval '1 day' "
-           "WHERE notification_id = 5")
+    tamper(
+        admin,
+        "UPDATE journey_events SET occurred_at = occurred_at - interval '1 day' "
+        "WHERE notification_id = 5",
+    )
     assert audit.verify_customer("c1")["first_bad_position"] == 5
 
 
@@ -110,7 +116,10 @@ def test_the_stores_last_event_deleted_is_caught_only_by_published_heads(
     assert audit.verify_store().ok  # 1..7 is gap-free and every chain is sound
     report = audit.check_heads(heads)
     assert (report.ok, report.first_bad_position, report.problems[0].customer_id) == (
-        False, 8, "c2")
+        False,
+        8,
+        "c2",
+    )
 
 
 @pytest.mark.parametrize("column", ["originator_version", "notification_id"])
@@ -144,23 +153,31 @@ def test_a_forged_event_is_located_at_its_position(
 def test_a_position_taken_twice_breaks_the_global_sequence(
     audit: AuditService, admin: psycopg.Connection[Any]
 ) -> None:
-    tamper(admin, "DROP INDEX journey_events_notification_id_idx",
-           "UPDATE journey_events SET notification_id = 5 WHERE notification_id = 6")
+    tamper(
+        admin,
+        "DROP INDEX journey_events_notification_id_idx",
+        "UPDATE journey_events SET notification_id = 5 WHERE notification_id = 6",
+    )
     try:
         assert audit.verify_store().first_bad_position == 5
     finally:
-        tamper(admin, "UPDATE journey_events SET notification_id = 6 "
-               "WHERE originator_id = 'c3'",
-               "CREATE UNIQUE INDEX journey_events_notification_id_idx "
-               "ON journey_events (notification_id)")
+        tamper(
+            admin,
+            "UPDATE journey_events SET notification_id = 6 WHERE originator_id = 'c3'",
+            "CREATE UNIQUE INDEX journey_events_notification_id_idx "
+            "ON journey_events (notification_id)",
+        )
 
 
 def test_a_stream_rewritten_with_recomputed_hashes_is_caught_only_by_published_heads(
     audit: AuditService, admin: psycopg.Connection[Any]
 ) -> None:
     heads = published_heads(audit)
-    tamper(admin, "UPDATE journey_events SET state = convert_to(replace(convert_from(state, "
-           "'UTF8'), 'chat', 'sms'), 'UTF8') WHERE notification_id = 3")
+    tamper(
+        admin,
+        "UPDATE journey_events SET state = convert_to(replace(convert_from(state, "
+        "'UTF8'), 'chat', 'sms'), 'UTF8') WHERE notification_id = 3",
+    )
     rehash_stream(admin, "c1")
     assert audit.verify_store().ok  # the chain proves nothing against who rewrites it all
     report = audit.check_heads(heads)
@@ -173,8 +190,10 @@ def rehash_stream(admin: psycopg.Connection[Any], customer_id: str) -> None:
     admin.execute("SET session_replication_role = replica")
     for row, _ in links:
         previous = chain_hash(previous, row)
-        admin.execute("UPDATE journey_events SET chain_hash = %s WHERE notification_id = %s",
-                      (previous, row.position))
+        admin.execute(
+            "UPDATE journey_events SET chain_hash = %s WHERE notification_id = %s",
+            (previous, row.position),
+        )
     admin.execute("RESET session_replication_role")
 
 

@@ -60,7 +60,9 @@ def unique(prefix: str) -> str:
 
 @pytest.fixture(scope="package")
 def api(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    with psycopg.connect(ConnectionParams.from_url(database_url).conninfo(), autocommit=True) as admin:
+    with psycopg.connect(
+        ConnectionParams.from_url(database_url).conninfo(), autocommit=True
+    ) as admin:
         empty(admin)
     data_dir = tmp_path_factory.mktemp("journey-serve")
     env = {
@@ -72,13 +74,17 @@ def api(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     settings = Settings.from_env(env)
     with open_store(settings, database_url) as store:
         api_keys = ApiKeys(store.datastore.pool)
-        keys = {name: api_keys.create(f"test {name}", scopes) for name, scopes in KEY_SCOPES.items()}
+        keys = {
+            name: api_keys.create(f"test {name}", scopes) for name, scopes in KEY_SCOPES.items()
+        }
     port = free_port()
     log = data_dir / "serve.log"
     with log.open("wb") as out:
-        process = subprocess.Popen(  # noqa: S603
+        process = subprocess.Popen(
             [sys.executable, "-m", "cli", "serve", "--port", str(port), "--no-migrate"],
-            env=env, stdout=out, stderr=subprocess.STDOUT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     try:
         url = f"http://127.0.0.1:{port}"

@@ -239,8 +239,10 @@ def reference_business_seconds(case: CalendarCase, start: datetime, end: datetim
 
 
 boundary = st.one_of(st.integers(0, 1440), st.sampled_from([0, 60, 120, 150, 180, 1380, 1440]))
-day_spans = st.sets(boundary, max_size=6).map(sorted).map(
-    lambda points: [(a, b) for a, b in zip(points[0::2], points[1::2], strict=False)]
+day_spans = (
+    st.sets(boundary, max_size=6)
+    .map(sorted)
+    .map(lambda points: [(a, b) for a, b in zip(points[0::2], points[1::2], strict=False)])
 )
 
 

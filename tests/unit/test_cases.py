@@ -299,9 +299,7 @@ def test_position_breaks_ties_between_events_that_occurred_at_the_same_instant()
 def test_facts_without_a_case_and_erasures_are_ignored() -> None:
     assert fold_case([]) is None
     assert fold_case([ev(1, "survey.answered", 0, channel="web", case=None, csat=5)]) is None
-    case = fold_case(
-        [ev(1, "contact.inbound", 0, channel="web"), ev(2, "personal_data.erased", 1)]
-    )
+    case = fold_case([ev(1, "contact.inbound", 0, channel="web"), ev(2, "personal_data.erased", 1)])
     assert case is not None and case.status_periods == (StatusChange(minute(0), "open"),)
 
 

@@ -16,14 +16,22 @@ NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 def test_a_stored_event_equals_the_mappers_encoding_and_decodes_back() -> None:
     mapper: Mapper[str] = Mapper(transcoder=OrjsonTranscoder())
-    valid = validate_event(event("reply.outbound", occurred_at="2026-03-02T11:00:00.25+01:00"), 0, NOW)
+    valid = validate_event(
+        event("reply.outbound", occurred_at="2026-03-02T11:00:00.25+01:00"), 0, NOW
+    )
     assert isinstance(valid, EventIn)
     sealed = {"fields": ["body"], "sealed": "AAAA"}
     stored = stored_event(valid, sealed)
     domain_event = EVENT_CLASSES[valid.type](
-        originator_id=valid.customer_id, originator_version=0, timestamp=valid.occurred_at,
-        id=valid.id, channel=valid.channel, case_id=valid.case_id, agent_id=valid.agent_id,
-        data=valid.data, pii=sealed,
+        originator_id=valid.customer_id,
+        originator_version=0,
+        timestamp=valid.occurred_at,
+        id=valid.id,
+        channel=valid.channel,
+        case_id=valid.case_id,
+        agent_id=valid.agent_id,
+        data=valid.data,
+        pii=sealed,
     )
     assert stored == mapper.to_stored_event(domain_event)
     assert mapper.to_domain_event(stored) == domain_event

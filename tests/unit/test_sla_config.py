@@ -84,9 +84,12 @@ def test_the_spec_example_yaml_loads(tmp_path: Path) -> None:
     config = load_sla_config(path)
 
     assert_is_the_spec_example(config)
-    assert config.policies[1].calendar.business_seconds(
-        datetime(2026, 6, 3, 6, tzinfo=UTC), datetime(2026, 6, 4, 6, tzinfo=UTC)
-    ) == 8 * HOUR  # Wednesday 09:00-18:00 Moscow with a lunch hour
+    assert (
+        config.policies[1].calendar.business_seconds(
+            datetime(2026, 6, 3, 6, tzinfo=UTC), datetime(2026, 6, 4, 6, tzinfo=UTC)
+        )
+        == 8 * HOUR
+    )  # Wednesday 09:00-18:00 Moscow with a lunch hour
 
 
 def test_the_same_configuration_as_json_loads(tmp_path: Path) -> None:
