@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+import psycopg
+from eventsourcing.persistence import InterfaceError, OperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -19,10 +21,22 @@ from journey.ingestion import BatchRejected
 
 PROBLEM_JSON = "application/problem+json"
 TITLES = {
-    400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
-    405: "Method not allowed", 409: "Conflict", 413: "Content too large",
-    415: "Unsupported media type", 422: "Unprocessable content", 503: "Service unavailable",
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Content too large",
+    408: "Request timeout",
+    415: "Unsupported media type",
+    422: "Unprocessable content",
+    503: "Service unavailable",
 }
+# The database is down, restarting or out of connections: worth a retry (the
+# pool's PoolTimeout is a psycopg.OperationalError; the library wraps its own).
+UNAVAILABLE = (psycopg.OperationalError, psycopg.InterfaceError, OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 1
 
 
 class Problem(Exception):
@@ -76,8 +90,13 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(EventConflict)
     async def _conflict(request: Request, exc: EventConflict) -> Response:
         errors = [
-            {"index": index, "event_id": event_id, "field": "id", "position": position or None,
-             "message": "already stored with different content"}
+            {
+                "index": index,
+                "event_id": event_id,
+                "field": "id",
+                "position": position or None,
+                "message": "already stored with different content",
+            }
             for index, event_id, position in exc.conflicts
         ]
         return problem_response(request, Problem(409, str(exc), errors=errors))
@@ -85,12 +104,28 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         errors = [
-            {"field": ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]),
-             "in": str(e["loc"][0]), "message": e["msg"]}
+            {
+                "field": ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]),
+                "in": str(e["loc"][0]),
+                "message": e["msg"],
+            }
             for e in exc.errors()
         ]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return problem_response(request, Problem(422, detail, errors=errors))
+
+    async def _unavailable(request: Request, exc: Exception) -> Response:
+        return problem_response(
+            request,
+            Problem(
+                503,
+                "the database is unavailable; retry later (resending the same events is safe)",
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            ),
+        )
+
+    for unavailable in UNAVAILABLE:
+        app.add_exception_handler(unavailable, _unavailable)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

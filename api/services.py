@@ -25,6 +25,7 @@ from journey.sla_config import load_sla_config
 from projections.queries import ReadModel
 
 POOL_SIZE = 8
+DATABASE_WAIT_SECONDS = 0.5  # then 503 + Retry-After, not the pool's 30 s hang
 INLINE_VALIDATION = 20  # events validated on the event loop itself (~20 us each)
 
 
@@ -44,6 +45,7 @@ class Services:
     def open(cls, settings: Settings, database_url: str | None, metrics: Metrics) -> Services:
         store = open_store(settings, database_url, pool_size=POOL_SIZE)
         pool = store.datastore.pool
+        pool.timeout = DATABASE_WAIT_SECONDS
         sla_config = load_sla_config(settings.sla_config_path)
         reads = EventReads(pool)
         listen_as = ConnectionParams.from_url(store.database_url).conninfo()
@@ -54,7 +56,9 @@ class Services:
             replays=Replays(reads, sla_config.policy_for),
             audit=audit_service(store),
             read_model=ReadModel(store, sla_config, settings.repeat_window),
-            notifications=Notifications(make_conninfo(listen_as, options=f"-c role={settings.db_role}")),
+            notifications=Notifications(
+                make_conninfo(listen_as, options=f"-c role={settings.db_role}")
+            ),
             metrics=metrics,
             committer=GroupCommitter(store.ingestor),
         )

@@ -18,6 +18,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from threading import Thread
 
+from eventsourcing.persistence import InterfaceError, OperationalError
+
 from journey.ingestion import AppendResult, Ingestor
 from journey.validation import EventIn
 
@@ -80,8 +82,12 @@ class GroupCommitter:
         try:
             results = self._ingestor.append_valid([e for r in group for e in r.events])
         except Exception as error:
-            if len(group) == 1:
-                group[0].done.set_exception(error)
+            unavailable = isinstance(error, (OperationalError, InterfaceError))
+            if len(group) == 1 or unavailable:
+                # The database is down: retrying alone cannot help, and what is
+                # queued would wait a whole retry cycle each; all answer 503 now.
+                for request in group + (self._waiting() if unavailable else []):
+                    request.done.set_exception(error)
                 return
             for request in group:  # one bad request fails only itself
                 self._settle_alone(request)
@@ -90,6 +96,19 @@ class GroupCommitter:
         for request in group:
             request.done.set_result(results[start : start + len(request.events)])
             start += len(request.events)
+
+    def _waiting(self) -> list[_Request]:
+        """Take the requests queued now, leaving a stop request in the queue."""
+        taken: list[_Request] = []
+        while True:
+            try:
+                request = self._queue.get_nowait()
+            except queue.Empty:
+                return taken
+            if request is None:
+                self._queue.put(None)
+                return taken
+            taken.append(request)
 
     def _settle_alone(self, request: _Request) -> None:
         try:

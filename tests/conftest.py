@@ -1,1 +1,1 @@
-pytest_plugins = ["tests.plugins.database", "tests.plugins.server"]
+pytest_plugins = ["tests.plugins.database", "tests.plugins.server", "tests.plugins.reliability"]

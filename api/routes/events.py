@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -19,44 +20,79 @@ from api.services import Services
 from journey.ingestion import MAX_BATCH
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
+BODY_IDLE_SECONDS = 10.0  # a client that sends no byte of its body for this long gets 408
 KEEP_ALIVE_SECONDS = 15.0
 STREAM_PAGE = 500
 
 router = APIRouter(tags=["events"])
 
 _EXAMPLE = {
-    "id": "crm-48213", "type": "case.opened", "customer_id": "cust-17",
-    "occurred_at": "2026-03-02T09:15:00+03:00", "channel": "chat", "case_id": "case-903",
-    "data": {"priority": "high"}, "pii": {"subject": "Card blocked"},
+    "id": "crm-48213",
+    "type": "case.opened",
+    "customer_id": "cust-17",
+    "occurred_at": "2026-03-02T09:15:00+03:00",
+    "channel": "chat",
+    "case_id": "case-903",
+    "data": {"priority": "high"},
+    "pii": {"subject": "Card blocked"},
 }
 _BODY = {
     "requestBody": {
         "required": True,
-        "content": {"application/json": {
-            "schema": {"oneOf": [
-                {"$ref": "#/components/schemas/EventIn"},
-                {"type": "array", "items": {"$ref": "#/components/schemas/EventIn"},
-                 "minItems": 1, "maxItems": MAX_BATCH},
-            ]},
-            "examples": {
-                "one event": {"value": _EXAMPLE},
-                "a batch": {"value": [_EXAMPLE, {
-                    "id": "crm-48214", "type": "reply.outbound", "customer_id": "cust-17",
-                    "occurred_at": "2026-03-02T06:19:00Z", "channel": "chat",
-                    "case_id": "case-903", "agent_id": "agent-5"}]},
-            },
-        }},
+        "content": {
+            "application/json": {
+                "schema": {
+                    "oneOf": [
+                        {"$ref": "#/components/schemas/EventIn"},
+                        {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/EventIn"},
+                            "minItems": 1,
+                            "maxItems": MAX_BATCH,
+                        },
+                    ]
+                },
+                "examples": {
+                    "one event": {"value": _EXAMPLE},
+                    "a batch": {
+                        "value": [
+                            _EXAMPLE,
+                            {
+                                "id": "crm-48214",
+                                "type": "reply.outbound",
+                                "customer_id": "cust-17",
+                                "occurred_at": "2026-03-02T06:19:00Z",
+                                "channel": "chat",
+                                "case_id": "case-903",
+                                "agent_id": "agent-5",
+                            },
+                        ]
+                    },
+                },
+            }
+        },
     }
 }
 
 
 async def read_body(request: Request) -> bytes:
-    """The body, refused with 413 as soon as it exceeds `MAX_BODY_BYTES`."""
+    """The body: 415 unless JSON (no Content-Type is taken as JSON), 413 as soon
+    as it exceeds `MAX_BODY_BYTES`, 408 when the client stalls mid-body."""
+    media_type = request.headers.get("content-type", "application/json").split(";")[0]
+    if media_type.strip().lower() != "application/json":
+        raise Problem(415, f"Content-Type: send application/json, not {media_type.strip()!r}")
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise Problem(413, f"the body exceeds {MAX_BODY_BYTES} bytes")
-    chunks, size = [], 0
-    async for chunk in request.stream():
+    chunks, size, stream = [], 0, request.stream()
+    while True:
+        try:
+            async with asyncio.timeout(BODY_IDLE_SECONDS):
+                chunk = await anext(stream)
+        except StopAsyncIteration:
+            break
+        except TimeoutError:
+            raise Problem(408, f"no byte of the body came for {BODY_IDLE_SECONDS:g} s") from None
         size += len(chunk)
         if size > MAX_BODY_BYTES:
             raise Problem(413, f"the body exceeds {MAX_BODY_BYTES} bytes")
@@ -65,10 +101,17 @@ async def read_body(request: Request) -> bytes:
 
 
 @router.post(
-    "/v1/events", status_code=201, response_model=AppendOut, openapi_extra=_BODY,
-    responses={200: {"model": AppendOut, "description": "every event was a duplicate"},
-               409: {"description": "an id is already stored with other content"},
-               413: {"description": "the body is too large"}},
+    "/v1/events",
+    status_code=201,
+    response_model=AppendOut,
+    openapi_extra=_BODY,
+    responses={
+        200: {"model": AppendOut, "description": "every event was a duplicate"},
+        409: {"description": "an id is already stored with other content"},
+        408: {"description": "the client stalled while sending the body"},
+        413: {"description": "the body is too large"},
+        415: {"description": "the body is not application/json"},
+    },
 )
 async def append_events(request: Request, services: ServicesDep, key: Writer) -> Response:
     """Append one event or an atomic batch of up to 1000 (201 if any was created, else 200)."""
@@ -81,13 +124,18 @@ async def append_events(request: Request, services: ServicesDep, key: Writer) ->
     if not batch:
         raise field_problem("(body)", "an empty batch: send one event or 1 to 1000 of them")
     if len(batch) > MAX_BATCH:
-        raise Problem(413, f"more than {MAX_BATCH} events in one batch",
-                      errors=[{"field": "(batch)", "message": f"at most {MAX_BATCH} events"}])
+        raise Problem(
+            413,
+            f"more than {MAX_BATCH} events in one batch",
+            errors=[{"field": "(batch)", "message": f"at most {MAX_BATCH} events"}],
+        )
     results = await services.ingest(batch)
     created = sum(r.status == "created" for r in results)
     services.metrics.ingested.labels("created").inc(created)
     services.metrics.ingested.labels("duplicate").inc(len(results) - created)
-    answer = {"results": [{"id": r.id, "status": r.status, "position": r.position} for r in results]}
+    answer = {
+        "results": [{"id": r.id, "status": r.status, "position": r.position} for r in results]
+    }
     return json_response(answer, 201 if created else 200)
 
 
@@ -113,8 +161,12 @@ def feed(
 @router.get(
     "/v1/events/stream",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}},
-                     "description": "server-sent events: `id` = position, `data` = the event"}},
+    responses={
+        200: {
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "description": "server-sent events: `id` = position, `data` = the event",
+        }
+    },
 )
 async def stream(
     request: Request,
@@ -129,7 +181,8 @@ async def stream(
     start = int(last_event_id) if last_event_id else after
     pii = "pii" in key.scopes
     return StreamingResponse(
-        _events(services, start, pii), media_type="text/event-stream",
+        _events(services, start, pii),
+        media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
 
@@ -142,7 +195,11 @@ async def _events(services: Services, after: int, pii: bool) -> AsyncIterator[by
         events = await run_in_threadpool(feed_page, services, after, STREAM_PAGE, pii)
         for event in events:
             data = orjson.dumps(utc(event), option=orjson.OPT_UTC_Z)
-            yield b"id: %d\nevent: %s\ndata: %s\n\n" % (event["position"], event["type"].encode(), data)
+            yield b"id: %d\nevent: %s\ndata: %s\n\n" % (
+                event["position"],
+                event["type"].encode(),
+                data,
+            )
             after = event["position"]
         if len(events) < STREAM_PAGE and not await notifications.wait(ticket, KEEP_ALIVE_SECONDS):
             yield b": keep-alive\n\n"
