@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,7 +34,13 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-SCREENSHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
+# The docs' screenshots are refreshed on request (JOURNEY_SCREENSHOTS=docs); other
+# runs still take every screenshot (the step must work) but keep them out of the tree.
+SCREENSHOTS = (
+    Path(__file__).parents[2] / "docs" / "screenshots"
+    if os.environ.get("JOURNEY_SCREENSHOTS") == "docs"
+    else Path(tempfile.gettempdir()) / "journey-e2e-screenshots"
+)
 WIDE = {"width": 1280, "height": 900}
 NARROW = {"width": 390, "height": 844}
 
