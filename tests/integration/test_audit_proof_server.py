@@ -4,9 +4,6 @@ whole database (projection tables included) nor in the server's log."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,12 +13,8 @@ import httpx
 import psycopg
 import pytest
 
-from api.keys import ApiKeys
-from journey.runtime import open_store
-from journey.settings import Settings
 from tests.integration.test_audit_proof import dump, traces
-from tests.plugins.database import TEST_MASTER_KEY, empty
-from tests.plugins.server import Api, _wait_until_healthy, free_port, unique
+from tests.plugins.server import KEY_SCOPES, Api, serving, unique
 
 MARKER = "Wombat-Served-Marker-81d4"
 
@@ -29,33 +22,9 @@ MARKER = "Wombat-Served-Marker-81d4"
 @pytest.fixture(scope="module")
 def served(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     """A `journey serve` of this module's own, stopped before other modules run."""
-    with psycopg.connect(database_url, autocommit=True) as admin:
-        empty(admin)
     data_dir = tmp_path_factory.mktemp("audit-serve")
-    env = {
-        **os.environ,
-        "JOURNEY_DATABASE_URL": database_url,
-        "JOURNEY_MASTER_KEY": TEST_MASTER_KEY,
-        "JOURNEY_DATA_DIR": str(data_dir),
-    }
-    with open_store(Settings.from_env(env), database_url) as store:
-        key = ApiKeys(store.datastore.pool).create(
-            "audit proof", ["events:write", "read", "pii", "audit", "admin"]
-        )
-    port, log = free_port(), data_dir / "serve.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "cli", "serve", "--port", str(port), "--no-migrate"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_until_healthy(f"http://127.0.0.1:{port}", process, log)
-        yield Api(f"http://127.0.0.1:{port}", {"all": key}, log)
-    finally:
-        process.terminate()
-        process.wait(15)
+    with serving(database_url, data_dir, {"all": KEY_SCOPES["all"]}) as api:
+        yield api
 
 
 def wait_for_projections(client: httpx.Client, log: Path) -> None:

@@ -13,6 +13,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,24 +59,24 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
-@pytest.fixture(scope="package")
-def api(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+@contextmanager
+def serving(database_url: str, data_dir: Path, key_scopes: dict[str, list[str]]) -> Iterator[Api]:
+    """`journey serve` on a free port over an emptied database, with a key per
+    entry of `key_scopes`; stopped (SIGTERM, then SIGKILL) on exit."""
     with psycopg.connect(
         ConnectionParams.from_url(database_url).conninfo(), autocommit=True
     ) as admin:
         empty(admin)
-    data_dir = tmp_path_factory.mktemp("journey-serve")
     env = {
         **os.environ,
         "JOURNEY_DATABASE_URL": database_url,
         "JOURNEY_MASTER_KEY": TEST_MASTER_KEY,
         "JOURNEY_DATA_DIR": str(data_dir),
     }
-    settings = Settings.from_env(env)
-    with open_store(settings, database_url) as store:
+    with open_store(Settings.from_env(env), database_url) as store:
         api_keys = ApiKeys(store.datastore.pool)
         keys = {
-            name: api_keys.create(f"test {name}", scopes) for name, scopes in KEY_SCOPES.items()
+            name: api_keys.create(f"test {name}", scopes) for name, scopes in key_scopes.items()
         }
     port = free_port()
     log = data_dir / "serve.log"
@@ -97,6 +98,12 @@ def api(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="package")
+def api(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    with serving(database_url, tmp_path_factory.mktemp("journey-serve"), KEY_SCOPES) as served:
+        yield served
 
 
 def _wait_until_healthy(url: str, process: subprocess.Popen[Any], log: Path) -> None:
