@@ -3,9 +3,11 @@ customer it answers exactly what a replay of the stored events answers."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from journey.contacts import classify_contacts, summarise_by_day
 from journey.facts import Fact, fact_from_stored
 from journey.generator import generate
 from journey.readings import case_document, contacts_document, read_case
@@ -56,3 +58,18 @@ def test_per_day_counts_for_another_window_follow_the_same_rule_as_the_flags(sto
     other = ReadModel(store, load_sla_config(None), timedelta(hours=1))
     assert other.repeat_contacts_by_day(None, None, timedelta(days=7)) == from_flags
     assert sum(day["repeat_contacts"] for day in from_flags) > 0
+    assert from_flags == replayed_days(stored_facts(store), timedelta(days=7))
+
+
+def replayed_days(facts: list[Fact], window: timedelta) -> list[dict[str, Any]]:
+    """The per-day answer of a replay: every customer's contacts classified by the
+    pure fold, counted per UTC day and channel."""
+    marks = [
+        mark
+        for customer in sorted({f.customer_id for f in facts})
+        for mark in classify_contacts([f for f in facts if f.customer_id == customer], window)
+    ]
+    return [
+        {"day": day, "channel": channel, **asdict(counts)}
+        for (day, channel), counts in summarise_by_day(marks).items()
+    ]
