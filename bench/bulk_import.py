@@ -67,7 +67,7 @@ def _timed_import(db: BenchDatabase, lines: Path, count: int) -> tuple[float, fl
     with db.store() as store, lines.open("rb") as file:
         db.checkpoint()
         start, cpu_start = perf_counter(), process_time()
-        summary = import_lines(store.ingestor, file)
+        summary = import_lines(store.ingestor, file, preparers=store.preparers())
         seconds, cpu_seconds = perf_counter() - start, process_time() - cpu_start
     if summary.created != count:
         raise RuntimeError(f"import created {summary.created} of {count}: {summary.rejects[:3]}")

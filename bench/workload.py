@@ -14,7 +14,7 @@ import orjson
 import psycopg
 from psycopg import sql
 
-from journey.adapters.postgres import COLUMNS
+from journey.adapters.rows import COLUMNS
 from journey.generator import generate
 
 EVENTS_TABLE = "journey_events"

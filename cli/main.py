@@ -41,6 +41,10 @@ def import_(
         Path, typer.Argument(exists=True, dir_okay=False, help="JSON Lines, one event per line")
     ],
     batch: Annotated[int, typer.Option(min=1, max=1000, help="events per atomic batch")] = 1000,
+    processes: Annotated[
+        int | None,
+        typer.Option(min=0, help="preparer processes [default: one per core; 0: none]"),
+    ] = None,
 ) -> None:
     """Bulk-load events from JSON Lines with the API's validation and idempotency."""
     settings = Settings.from_env()
@@ -58,7 +62,11 @@ def import_(
     ):
         task = progress.add_task(f"importing {file.name}", total=file.stat().st_size)
         summary = import_lines(
-            store.ingestor, lines, lambda done: progress.advance(task, done), batch_lines=batch
+            store.ingestor,
+            lines,
+            lambda done: progress.advance(task, done),
+            batch_lines=batch,
+            preparers=store.preparers(processes),
         )
     console.print(
         f"created {summary.created}, duplicate {summary.duplicate}, rejected {summary.rejected}"

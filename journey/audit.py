@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import orjson
 from eventsourcing.persistence import Mapper
 
-from journey.adapters.postgres import NewEvent
+from journey.adapters.rows import new_event
 from journey.chain import GENESIS, ChainedRow, chain_hash
 from journey.crypto import open_pii
 from journey.events import TYPE_BY_TOPIC, PersonalDataErased
@@ -253,7 +253,7 @@ class AuditService:
         erased = PersonalDataErased(
             originator_id=customer_id, originator_version=0, timestamp=now, id=event_id, data=data
         )
-        new = NewEvent(self._mapper.to_stored_event(erased), event_id=event_id, occurred_at=now)
+        new = new_event(self._mapper.to_stored_event(erased), event_id=event_id, occurred_at=now)
         (appended,) = self._writer.append([new])
         return ErasureResult(
             customer_id, appended.created, event_id, appended.position, key_erased_at

@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 
 import orjson
 
+from journey.serialization import dumps
+
 GENESIS = bytes(32)
 
 
@@ -28,21 +30,64 @@ class ChainedRow:
     state: bytes
 
 
-def chain_hash(previous: bytes, row: ChainedRow) -> bytes:
-    header = orjson.dumps(
-        [
-            row.position,
-            row.customer_id,
-            row.version,
-            row.topic,
-            row.event_id,
-            _instant(row.occurred_at),
-            row.case_id,
-            _instant(row.recorded_at),
-            row.content_digest.hex() if row.content_digest is not None else None,
-        ]
+# The JSON of the header fields an event decides alone, encoded once (in a preparer
+# process): customer id; topic, event id, occurred_at, case id; content digest.
+# The store adds position, version and `recorded_at`. A plain tuple: cheap to send.
+ChainParts = tuple[bytes, bytes, bytes]
+
+
+def chain_parts(
+    customer_id: str,
+    topic: str,
+    event_id: str | None,
+    occurred_at: datetime | None,
+    case_id: str | None,
+    content_digest: bytes | None,
+) -> ChainParts:
+    return (
+        dumps(customer_id),
+        dumps([topic, event_id, _instant(occurred_at), case_id])[1:-1],
+        dumps(content_digest.hex() if content_digest is not None else None),
     )
-    return hashlib.sha256(previous + header + b"\n" + row.state).digest()
+
+
+def recorded_text(recorded_at: datetime) -> bytes:
+    return orjson.dumps(_instant(recorded_at))
+
+
+def chain_link(
+    previous: bytes, position: int, version: int, recorded: bytes, parts: ChainParts, state: bytes
+) -> bytes:
+    """The chain hash: sha256 of the previous hash, the header (the JSON array
+    `[position, customer_id, version, topic, event_id, occurred_at, case_id,
+    recorded_at, content_digest]`), a newline and the stored state."""
+    customer_id, middle, content_digest = parts
+    return hashlib.sha256(
+        b"".join(
+            (
+                previous,
+                b"[%d," % position,
+                customer_id,
+                b",%d," % version,
+                middle,
+                b",",
+                recorded,
+                b",",
+                content_digest,
+                b"]\n",
+                state,
+            )
+        )
+    ).digest()
+
+
+def chain_hash(previous: bytes, row: ChainedRow) -> bytes:
+    parts = chain_parts(
+        row.customer_id, row.topic, row.event_id, row.occurred_at, row.case_id, row.content_digest
+    )
+    return chain_link(
+        previous, row.position, row.version, recorded_text(row.recorded_at), parts, row.state
+    )
 
 
 def _instant(value: datetime | None) -> str | None:

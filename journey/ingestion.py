@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from journey.adapters.keys import DataKey
-from journey.adapters.postgres import Appended, NewEvent, StaleDataKey
+from journey.adapters.postgres import Appended, StaleDataKey
+from journey.adapters.rows import NewEvent, new_event
 from journey.crypto import content_digest, seal_pii
 from journey.events import stored_event
 from journey.validation import EventIn, Violation, validate_event
@@ -34,12 +35,6 @@ class AppendResult:
     id: str
     status: str  # "created" | "duplicate"
     position: int
-
-
-@dataclass(frozen=True, slots=True)
-class Prepared:
-    events: Sequence[EventIn]
-    new_events: list[NewEvent]
 
 
 class EventWriter(Protocol):
@@ -86,30 +81,28 @@ class Ingestor:
         return self.append_valid(self.validate(raw_batch))
 
     def append_valid(self, events: Sequence[EventIn]) -> list[AppendResult]:
-        return self.write(self.prepare(events))
-
-    def prepare(self, events: Sequence[EventIn]) -> Prepared:
-        """Seal and encode valid events (CPU only, apart from fetching data keys)."""
-        keys = self._keys.data_keys({e.customer_id for e in events})
-        return Prepared(events, [self._prepare(e, keys[e.customer_id]) for e in events])
-
-    def write(self, prepared: Prepared) -> list[AppendResult]:
-        """Append prepared events atomically; re-seal them if a data key changed meanwhile."""
+        """Seal and store valid events atomically; re-seal them if a data key
+        changed (an erasure) while they were being sealed."""
         for _ in range(3):
             try:
-                appended = self._writer.append(prepared.new_events)
+                return self.write(self.prepare(events))
             except StaleDataKey:
-                self._keys.forget({e.customer_id for e in prepared.events})
-                prepared = self.prepare(prepared.events)
-                continue
-            return [AppendResult(a.event_id or "", _status(a), a.position) for a in appended]
+                self._keys.forget({e.customer_id for e in events})
         raise StaleDataKey("data keys kept changing while appending")
 
+    def prepare(self, events: Sequence[EventIn]) -> list[NewEvent]:
+        """Seal and encode valid events (CPU only, apart from fetching data keys)."""
+        keys = self._keys.data_keys({e.customer_id for e in events})
+        return [self._prepare(e, keys[e.customer_id]) for e in events]
+
+    def write(self, new_events: Sequence[NewEvent]) -> list[AppendResult]:
+        """Append prepared events atomically (`EventConflict`, `StaleDataKey`: nothing written)."""
+        appended = self._writer.append(new_events)
+        return [AppendResult(a.event_id or "", _status(a), a.position) for a in appended]
+
     def _prepare(self, event: EventIn, key: DataKey) -> NewEvent:
-        return NewEvent(
-            stored=stored_event(
-                event, seal_pii(key.cipher, event.id, event.pii) if event.pii else None
-            ),
+        return new_event(
+            stored_event(event, seal_pii(key.cipher, event.id, event.pii) if event.pii else None),
             event_id=event.id,
             occurred_at=event.occurred_at,
             case_id=event.case_id,

@@ -5,7 +5,10 @@ The CLI, the API and the projection workers all start here."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from functools import partial
+from multiprocessing.util import Finalize
 
 from eventsourcing.postgres import PostgresDatastore
 
@@ -13,6 +16,7 @@ from journey.adapters.database import ConnectionParams, ensure_database, resolve
 from journey.adapters.keys import KeyStore
 from journey.adapters.postgres import JourneyRecorder
 from journey.application import JourneyApplication, application_env
+from journey.importer import Preparers
 from journey.ingestion import Ingestor
 from journey.settings import Settings
 
@@ -29,6 +33,13 @@ class Store:
     @property
     def datastore(self) -> PostgresDatastore:
         return self.recorder.datastore
+
+    def preparers(self, processes: int | None = None) -> Preparers:
+        """Import preparer processes (default: one per core), each with its own store."""
+        return Preparers(
+            (os.cpu_count() or 1) if processes is None else processes,
+            partial(_preparer_ingestor, self.settings, self.database_url),
+        )
 
     def close(self) -> None:
         self.app.close()
@@ -57,3 +68,10 @@ def open_store(settings: Settings, url: str | None = None, pool_size: int = 4) -
     keys = KeyStore(recorder.datastore.pool, settings.master_key)
     ingestor = Ingestor(recorder, keys)
     return Store(settings, url, app, recorder, keys, ingestor)
+
+
+def _preparer_ingestor(settings: Settings, url: str) -> Ingestor:
+    """A preparer process's ingestor; its store closes when the process exits."""
+    store = open_store(settings, url, pool_size=1)
+    Finalize(None, store.close, exitpriority=10)
+    return store.ingestor

@@ -21,50 +21,22 @@ from eventsourcing.persistence import IntegrityError, InterfaceError, Operationa
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
 from eventsourcing.utils import Environment, EnvType, retry
 from psycopg import Cursor
+from psycopg.errors import UniqueViolation
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
-from journey.chain import GENESIS, ChainedRow, chain_hash
-
-COLUMNS = (
-    "originator_id",
-    "originator_version",
-    "topic",
-    "state",
-    "notification_id",
-    "event_id",
-    "occurred_at",
-    "case_id",
-    "recorded_at",
-    "content_digest",
-    "chain_hash",
+from journey.adapters.rows import (
+    COLUMNS,
+    SIGNATURE,
+    TRAILER,
+    NewEvent,
+    copy_row,
+    microseconds,
+    new_event,
 )
-COPY_TYPES = (
-    "text",
-    "int8",
-    "text",
-    "bytea",
-    "int8",
-    "text",
-    "timestamptz",
-    "text",
-    "timestamptz",
-    "bytea",
-    "bytea",
-)
+from journey.chain import GENESIS, chain_link, recorded_text
 
-
-@dataclass(frozen=True, slots=True)
-class NewEvent:
-    """An event to append: the library's stored event and the store's own columns.
-    Its `originator_version` is ignored: the store assigns the next one."""
-
-    stored: StoredEvent
-    event_id: str | None = None
-    occurred_at: datetime | None = None
-    case_id: str | None = None
-    content_digest: bytes | None = None
-    data_key_check: bytes | None = None  # the wrapped data key the pii was sealed with
+COPY_BLOCK = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +69,7 @@ class JourneyRecorder(PostgresApplicationRecorder):
         self._copy = SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
             self._table, SQL(", ").join(map(Identifier, COLUMNS))
         )
+        self._event_id_index = f"{events_table_name}_event_id_idx"
         self._read_after = SQL(
             "SELECT notification_id, originator_id, topic, state FROM {} "
             "WHERE notification_id > %s AND notification_id <= %s ORDER BY notification_id LIMIT %s"
@@ -109,7 +82,7 @@ class JourneyRecorder(PostgresApplicationRecorder):
             return []
         with self.datastore.transaction(commit=True) as curs:
             self._lock_table(curs)
-            return self._write(curs, [NewEvent(e) for e in stored_events], next_versions=False)
+            return self._write(curs, [new_event(e) for e in stored_events], next_versions=False)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def append(
@@ -118,30 +91,27 @@ class JourneyRecorder(PostgresApplicationRecorder):
         """The store's write path: idempotent by event id, atomic, next versions.
 
         Ids already stored with the same digest answer as duplicates; with another
-        digest the whole batch is refused with `EventConflict`."""
+        digest the whole batch is refused with `EventConflict`. Most batches hold
+        no stored id, so the batch is first written as if new, inside a savepoint;
+        only when the event id index refuses it are the stored ids looked up."""
         if not events:
             return []
+        known: dict[str, tuple[int, bytes]] = {}
         with self.datastore.transaction(commit=True) as curs:
             self._lock_table(curs)
-            known = self._known(curs, [e.event_id for e in events if e.event_id is not None])
-            fresh: dict[str | None, NewEvent] = {}
-            for event in events:
-                if event.event_id not in known:
-                    fresh.setdefault(event.event_id, event)
-            conflicts = [
-                (index, e.event_id or "", known[e.event_id][0] if e.event_id in known else 0)
-                for index, e in enumerate(events)
-                if e.content_digest
-                != (
-                    known[e.event_id][1]
-                    if e.event_id in known
-                    else fresh[e.event_id].content_digest
-                )
-            ]
-            if conflicts:
-                raise EventConflict(conflicts)
             self._check_data_keys(curs, keys_table, events)
-            written = self._write(curs, list(fresh.values()), next_versions=True)
+            try:
+                fresh = _fresh(events, known)
+                with curs.connection.transaction():  # a savepoint
+                    written = self._write(curs, list(fresh.values()), next_versions=True)
+            except (EventConflict, UniqueViolation) as error:
+                if isinstance(error, UniqueViolation) and (
+                    error.diag.constraint_name != self._event_id_index
+                ):
+                    raise
+                known = self._known(curs, [e.event_id for e in events if e.event_id is not None])
+                fresh = _fresh(events, known)
+                written = self._write(curs, list(fresh.values()), next_versions=True)
         positions = dict(zip(fresh, written, strict=True))
         return [
             Appended(e.event_id, known[e.event_id][0], False)
@@ -165,48 +135,23 @@ class JourneyRecorder(PostgresApplicationRecorder):
         """Insert under the table lock; `next_versions` appends each event at its
         stream's head, otherwise the stored events' own versions are kept."""
         last_position, last_recorded = self._last(curs)
-        heads = self._stream_heads(curs, {str(e.stored.originator_id) for e in events})
+        heads = self._stream_heads(curs, {e.customer_id for e in events})
         recorded_at = max(datetime.now(UTC), last_recorded)
-        rows = []
-        for offset, event in enumerate(events, start=1):
-            customer = str(event.stored.originator_id)
-            head_version, previous = heads.get(customer, (0, GENESIS))
-            version = head_version + 1 if next_versions else event.stored.originator_version
-            row = ChainedRow(
-                position=last_position + offset,
-                customer_id=customer,
-                version=version,
-                topic=event.stored.topic,
-                event_id=event.event_id,
-                occurred_at=event.occurred_at,
-                case_id=event.case_id,
-                recorded_at=recorded_at,
-                content_digest=event.content_digest,
-                state=event.stored.state,
-            )
-            digest = chain_hash(previous, row)
-            heads[customer] = (max(version, head_version), digest)
-            rows.append(
-                (
-                    row.customer_id,
-                    row.version,
-                    row.topic,
-                    row.state,
-                    row.position,
-                    row.event_id,
-                    row.occurred_at,
-                    row.case_id,
-                    row.recorded_at,
-                    row.content_digest,
-                    digest,
-                )
-            )
-        with curs.copy(self._copy) as copy:
-            copy.set_types(COPY_TYPES)
-            for values in rows:
-                copy.write_row(values)
+        recorded, recorded_us = recorded_text(recorded_at), microseconds(recorded_at)
+        with curs.copy(self._copy) as copy:  # sent in blocks: the server works meanwhile
+            rows = bytearray(SIGNATURE)
+            for position, event in enumerate(events, start=last_position + 1):
+                head_version, previous = heads.get(event.customer_id, (0, GENESIS))
+                version = head_version + 1 if next_versions else event.version
+                chain = chain_link(previous, position, version, recorded, event.chain, event.state)
+                heads[event.customer_id] = (max(version, head_version), chain)
+                rows += copy_row(event, version, position, recorded_us, chain)
+                if len(rows) >= COPY_BLOCK:
+                    copy.write(rows)
+                    rows = bytearray()
+            copy.write(rows + TRAILER)
         self._notify_channel(curs)
-        return [values[4] for values in rows]
+        return list(range(last_position + 1, last_position + 1 + len(events)))
 
     def _last(self, curs: Cursor[DictRow]) -> tuple[int, datetime]:
         curs.execute(
@@ -248,7 +193,7 @@ class JourneyRecorder(PostgresApplicationRecorder):
     def _check_data_keys(
         self, curs: Cursor[DictRow], keys_table: str, events: Sequence[NewEvent]
     ) -> None:
-        used = {str(e.stored.originator_id): e.data_key_check for e in events if e.data_key_check}
+        used = {e.customer_id: e.data_key_check for e in events if e.data_key_check}
         if not used:
             return
         curs.execute(
@@ -261,6 +206,26 @@ class JourneyRecorder(PostgresApplicationRecorder):
         stale = [c for c, wrapped in used.items() if current.get(c) != wrapped]
         if stale:
             raise StaleDataKey(f"data keys changed for {stale}")
+
+
+def _fresh(
+    events: Sequence[NewEvent], known: dict[str, tuple[int, bytes]]
+) -> dict[str | None, NewEvent]:
+    """The events to write (the first of each id not `known`), or `EventConflict`
+    when an id comes with another content than it is stored or first given with."""
+    fresh: dict[str | None, NewEvent] = {}
+    for event in events:
+        if event.event_id not in known:
+            fresh.setdefault(event.event_id, event)
+    conflicts = [
+        (index, e.event_id or "", known[e.event_id][0] if e.event_id in known else 0)
+        for index, e in enumerate(events)
+        if e.content_digest
+        != (known[e.event_id][1] if e.event_id in known else fresh[e.event_id].content_digest)
+    ]
+    if conflicts:
+        raise EventConflict(conflicts)
+    return fresh
 
 
 class JourneyFactory(PostgresFactory):

@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 
+from journey.adapters.audit import audit_service
 from journey.importer import import_lines
 from journey.runtime import Store
 from journey.settings import Settings
@@ -21,7 +23,8 @@ def lines(*events: Any) -> list[bytes]:
     return [e if isinstance(e, bytes) else orjson.dumps(e) for e in events]
 
 
-def test_bad_lines_are_rejected_by_number_and_the_rest_stored(store: Store) -> None:
+@pytest.mark.parametrize("processes", [0, 2], ids=["in-process", "preparer-processes"])
+def test_bad_lines_are_rejected_by_number_and_the_rest_stored(store: Store, processes: int) -> None:
     conflicting = event(id="dup-1")
     store.ingestor.append([conflicting])
     summary = import_lines(
@@ -36,11 +39,36 @@ def test_bad_lines_are_rejected_by_number_and_the_rest_stored(store: Store) -> N
             conflicting,
         ),
         batch_lines=3,
+        preparers=store.preparers(processes),
     )
     assert (summary.created, summary.duplicate, summary.rejected) == (2, 1, 3)
     assert [n for n, _ in summary.rejects] == [2, 3, 6]
     assert "channel" in summary.rejects[1][1]
     assert "different content" in summary.rejects[2][1]
+
+
+def test_preparer_processes_keep_file_order_and_the_hash_chains(store: Store) -> None:
+    """Chunks are prepared in parallel but written in file order: positions follow
+    the lines, a repeated id keeps its first line's content, and every chain verifies."""
+    customers = [f"order-{n}" for n in range(7)]
+    events = [event(customer_id=customers[n % 7], id=f"order-e{n}") for n in range(230)]
+    repeated = {**events[5], "channel": "phone" if events[5]["channel"] != "phone" else "email"}
+    summary = import_lines(
+        store.ingestor,
+        lines(*events, repeated),
+        batch_lines=20,
+        preparers=store.preparers(2),
+    )
+    assert (summary.created, summary.rejected) == (230, 1)
+    assert summary.rejects[0][0] == 231
+    with store.datastore.get_connection() as conn:
+        stored = [
+            row["event_id"]
+            for row in conn.execute("SELECT event_id FROM journey_events ORDER BY notification_id")
+        ]
+    assert stored == [e["id"] for e in events]
+    report = audit_service(store).verify_store()
+    assert (report.events, report.damaged) == (230, 0)
 
 
 def test_importing_the_same_file_twice_creates_nothing_new(store: Store) -> None:

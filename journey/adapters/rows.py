@@ -1,0 +1,113 @@
+"""Rows of the events table in PostgreSQL's binary `COPY` format.
+
+What an event decides alone (its stream, topic, stored state, id, occurred_at,
+case, content digest, and its part of the chain header) is encoded once, where
+the event is prepared: in the API's process, or in an import preparer process
+(`journey.importer`). Under its lock the store adds only what it assigns
+(version, position, `recorded_at`, chain hash) and joins bytes: the lock is held
+for as little Python as possible.
+"""
+
+from __future__ import annotations
+
+import struct
+from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
+
+from eventsourcing.persistence import StoredEvent
+
+from journey.chain import ChainParts, chain_parts
+
+OWN_COLUMNS = (
+    "originator_id",
+    "topic",
+    "state",
+    "event_id",
+    "occurred_at",
+    "case_id",
+    "content_digest",
+)
+STORE_COLUMNS = ("originator_version", "notification_id", "recorded_at", "chain_hash")
+COLUMNS = OWN_COLUMNS + STORE_COLUMNS  # the COPY's column order
+SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # header, no flags, no extension
+TRAILER = b"\xff\xff"
+
+_FIELD_COUNT = struct.pack(">h", len(COLUMNS))
+_NULL = struct.pack(">i", -1)
+_LENGTH = struct.Struct(">i")
+_STORE_FIELDS = struct.Struct(">iqiqiqi")  # three int8/timestamptz fields, the hash's length
+_HASH_BYTES = 32
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # PostgreSQL's timestamp epoch
+_MICROSECOND = timedelta(microseconds=1)
+
+
+class NewEvent(NamedTuple):
+    """An event to append, its own columns encoded (a named tuple: cheap to send
+    between processes). `version` is kept only by the library's `insert_events`;
+    the store's `append` puts the event at its stream's head."""
+
+    customer_id: str
+    event_id: str | None
+    content_digest: bytes | None
+    data_key_check: bytes | None  # the wrapped data key its pii was sealed with
+    version: int
+    state: bytes
+    chain: ChainParts
+    before_state: bytes  # binary COPY fields of OWN_COLUMNS before `state`
+    after_state: bytes  # ... and after it
+
+
+def new_event(
+    stored: StoredEvent,
+    event_id: str | None = None,
+    occurred_at: datetime | None = None,
+    case_id: str | None = None,
+    content_digest: bytes | None = None,
+    data_key_check: bytes | None = None,
+) -> NewEvent:
+    customer = str(stored.originator_id)
+    return NewEvent(
+        customer,
+        event_id,
+        content_digest,
+        data_key_check,
+        stored.originator_version,
+        stored.state,
+        chain_parts(customer, stored.topic, event_id, occurred_at, case_id, content_digest),
+        _text(customer) + _text(stored.topic),
+        b"".join(
+            (_text(event_id), _timestamp(occurred_at), _text(case_id), _bytes(content_digest))
+        ),
+    )
+
+
+def copy_row(event: NewEvent, version: int, position: int, recorded_at: int, chain: bytes) -> bytes:
+    """One binary COPY tuple; `recorded_at` in `microseconds`."""
+    return b"".join(
+        (
+            _FIELD_COUNT,
+            event.before_state,
+            _LENGTH.pack(len(event.state)),
+            event.state,
+            event.after_state,
+            _STORE_FIELDS.pack(8, version, 8, position, 8, recorded_at, _HASH_BYTES),
+            chain,
+        )
+    )
+
+
+def microseconds(value: datetime) -> int:
+    """A timestamptz's binary value: microseconds since 2000-01-01 UTC."""
+    return (value - _EPOCH) // _MICROSECOND
+
+
+def _text(value: str | None) -> bytes:
+    return _NULL if value is None else _bytes(value.encode())
+
+
+def _bytes(value: bytes | None) -> bytes:
+    return _NULL if value is None else _LENGTH.pack(len(value)) + value
+
+
+def _timestamp(value: datetime | None) -> bytes:
+    return _NULL if value is None else b"\x00\x00\x00\x08" + struct.pack(">q", microseconds(value))
