@@ -1,11 +1,12 @@
 """The store's recorder: the eventsourcing PostgreSQL application recorder with
 gap-free positions, idempotency by event id and the per-customer hash chain.
 
-Every write, the library's `insert_events` and the store's `append` alike, goes
-through `_write`: under the library's `EXCLUSIVE` table lock it reads the last
-position and each stream's head (O(1) per customer, never the stream), assigns
-`position = last + 1 ...`, `recorded_at` (monotonic), the stream version and the
-chain hash, COPYs the rows and NOTIFYs subscribers, all in one transaction. As
+Every write, the library's `insert_events` and the store's `append` alike, takes
+the library's `EXCLUSIVE` table lock and reads the last position and each
+stream's head (O(1) per customer, never the stream) in one pipelined round trip
+(`_begin_write`), then assigns `position = last + 1 ...`, `recorded_at`
+(monotonic), the stream version and the chain hash, COPYs the rows (`_write`)
+and NOTIFYs subscribers, all in one transaction. As
 positions are taken from the table under the lock, never from a sequence, a
 rolled-back batch leaves no gap and commit order equals position order.
 """
@@ -40,6 +41,15 @@ COPY_BLOCK = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
+class _Place:
+    """Where a write goes, read under the lock."""
+
+    last_position: int
+    last_recorded_at: datetime
+    heads: dict[str, tuple[int, bytes]]  # customer: (version, chain hash) of its last event
+
+
+@dataclass(frozen=True, slots=True)
 class Appended:
     event_id: str | None
     position: int
@@ -70,6 +80,15 @@ class JourneyRecorder(PostgresApplicationRecorder):
             self._table, SQL(", ").join(map(Identifier, COLUMNS))
         )
         self._event_id_index = f"{events_table_name}_event_id_idx"
+        self._select_last = SQL(
+            "SELECT notification_id, recorded_at FROM {} ORDER BY notification_id DESC LIMIT 1"
+        ).format(self._table)
+        self._select_heads = SQL(
+            "SELECT h.originator_id, h.originator_version, h.chain_hash "
+            "FROM unnest(%s::text[]) AS c(id) CROSS JOIN LATERAL ("
+            "  SELECT originator_id, originator_version, chain_hash FROM {} "
+            "  WHERE originator_id = c.id ORDER BY originator_version DESC LIMIT 1) AS h"
+        ).format(self._table)
         self._read_after = SQL(
             "SELECT notification_id, originator_id, topic, state FROM {} "
             "WHERE notification_id > %s AND notification_id <= %s ORDER BY notification_id LIMIT %s"
@@ -80,9 +99,10 @@ class JourneyRecorder(PostgresApplicationRecorder):
         """The library's write path: versions as given, store columns left empty."""
         if not stored_events:
             return []
+        events = [new_event(e) for e in stored_events]
         with self.datastore.transaction(commit=True) as curs:
-            self._lock_table(curs)
-            return self._write(curs, [new_event(e) for e in stored_events], next_versions=False)
+            place = self._begin_write(curs, events)
+            return self._write(curs, events, place, next_versions=False)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def append(
@@ -98,12 +118,11 @@ class JourneyRecorder(PostgresApplicationRecorder):
             return []
         known: dict[str, tuple[int, bytes]] = {}
         with self.datastore.transaction(commit=True) as curs:
-            self._lock_table(curs)
-            self._check_data_keys(curs, keys_table, events)
+            place = self._begin_write(curs, events, keys_table)
             try:
                 fresh = _fresh(events, known)
                 with curs.connection.transaction():  # a savepoint
-                    written = self._write(curs, list(fresh.values()), next_versions=True)
+                    written = self._write(curs, list(fresh.values()), place, next_versions=True)
             except (EventConflict, UniqueViolation) as error:
                 if isinstance(error, UniqueViolation) and (
                     error.diag.constraint_name != self._event_id_index
@@ -111,7 +130,7 @@ class JourneyRecorder(PostgresApplicationRecorder):
                     raise
                 known = self._known(curs, [e.event_id for e in events if e.event_id is not None])
                 fresh = _fresh(events, known)
-                written = self._write(curs, list(fresh.values()), next_versions=True)
+                written = self._write(curs, list(fresh.values()), place, next_versions=True)
         positions = dict(zip(fresh, written, strict=True))
         return [
             Appended(e.event_id, known[e.event_id][0], False)
@@ -129,18 +148,61 @@ class JourneyRecorder(PostgresApplicationRecorder):
             cursor.execute(self._read_after, (after, upto, limit), binary=True, prepare=True)
             return cursor.fetchall()
 
+    def _begin_write(
+        self, curs: Cursor[DictRow], events: Sequence[NewEvent], keys_table: str | None = None
+    ) -> _Place:
+        """Take the table lock and read what the write needs, in one round trip
+        (pipelined): the last position and `recorded_at`, each stream's head (one
+        index probe per customer, never the stream) and, for the store's path, the
+        data keys in use. NOTIFY is queued too: PostgreSQL delivers it on commit."""
+        customers = list({e.customer_id for e in events})
+        used = {e.customer_id: e.data_key_check for e in events if e.data_key_check}
+        conn = curs.connection
+        with conn.pipeline():
+            self._lock_table(curs)
+            self._notify_channel(curs)
+            last = conn.cursor(row_factory=tuple_row).execute(self._select_last)
+            heads = conn.cursor(row_factory=tuple_row).execute(self._select_heads, (customers,))
+            keys = (
+                conn.cursor(row_factory=tuple_row).execute(
+                    SQL(
+                        "SELECT customer_id, wrapped_key FROM {} WHERE customer_id = ANY(%s)"
+                    ).format(Identifier(keys_table)),
+                    (list(used),),
+                )
+                if keys_table and used
+                else None
+            )
+        if keys is not None:
+            current: dict[str, bytes] = {c: bytes(w) for c, w in keys.fetchall() if w}
+            stale = [c for c, wrapped in used.items() if current.get(c) != wrapped]
+            if stale:
+                raise StaleDataKey(f"data keys changed for {stale}")
+        row = last.fetchone()
+        position, recorded_at = row if row is not None else (0, datetime.min.replace(tzinfo=UTC))
+        return _Place(
+            position,
+            recorded_at,
+            {customer: (version, bytes(chain)) for customer, version, chain in heads},
+        )
+
     def _write(
-        self, curs: Cursor[DictRow], events: Sequence[NewEvent], *, next_versions: bool
+        self,
+        curs: Cursor[DictRow],
+        events: Sequence[NewEvent],
+        place: _Place,
+        *,
+        next_versions: bool,
     ) -> list[int]:
-        """Insert under the table lock; `next_versions` appends each event at its
+        """COPY the rows after `place`; `next_versions` appends each event at its
         stream's head, otherwise the stored events' own versions are kept."""
-        last_position, last_recorded = self._last(curs)
-        heads = self._stream_heads(curs, {e.customer_id for e in events})
-        recorded_at = max(datetime.now(UTC), last_recorded)
+        heads = dict(place.heads)  # this attempt's own: a refused one leaves `place` as it was
+        recorded_at = max(datetime.now(UTC), place.last_recorded_at)
         recorded, recorded_us = recorded_text(recorded_at), microseconds(recorded_at)
+        first = place.last_position + 1
         with curs.copy(self._copy) as copy:  # sent in blocks: the server works meanwhile
             rows = bytearray(SIGNATURE)
-            for position, event in enumerate(events, start=last_position + 1):
+            for position, event in enumerate(events, start=first):
                 head_version, previous = heads.get(event.customer_id, (0, GENESIS))
                 version = head_version + 1 if next_versions else event.version
                 chain = chain_link(previous, position, version, recorded, event.chain, event.state)
@@ -150,19 +212,7 @@ class JourneyRecorder(PostgresApplicationRecorder):
                     copy.write(rows)
                     rows = bytearray()
             copy.write(rows + TRAILER)
-        self._notify_channel(curs)
-        return list(range(last_position + 1, last_position + 1 + len(events)))
-
-    def _last(self, curs: Cursor[DictRow]) -> tuple[int, datetime]:
-        curs.execute(
-            SQL(
-                "SELECT notification_id, recorded_at FROM {} ORDER BY notification_id DESC LIMIT 1"
-            ).format(self._table)
-        )
-        row = curs.fetchone()
-        if row is None:
-            return 0, datetime.min.replace(tzinfo=UTC)
-        return int(row["notification_id"]), row["recorded_at"]
+        return list(range(first, first + len(events)))
 
     def _known(self, curs: Cursor[DictRow], event_ids: list[str]) -> dict[str, tuple[int, bytes]]:
         if not event_ids:
@@ -174,38 +224,6 @@ class JourneyRecorder(PostgresApplicationRecorder):
             (event_ids,),
         )
         return {r["event_id"]: (r["notification_id"], r["content_digest"]) for r in curs}
-
-    def _stream_heads(
-        self, curs: Cursor[DictRow], customers: Iterable[str]
-    ) -> dict[str, tuple[int, bytes]]:
-        """Each stream's last version and chain hash: one index probe per customer."""
-        curs.execute(
-            SQL(
-                "SELECT h.originator_id, h.originator_version, h.chain_hash "
-                "FROM unnest(%s::text[]) AS c(id) CROSS JOIN LATERAL ("
-                "  SELECT originator_id, originator_version, chain_hash FROM {} "
-                "  WHERE originator_id = c.id ORDER BY originator_version DESC LIMIT 1) AS h"
-            ).format(self._table),
-            (list(customers),),
-        )
-        return {r["originator_id"]: (r["originator_version"], bytes(r["chain_hash"])) for r in curs}
-
-    def _check_data_keys(
-        self, curs: Cursor[DictRow], keys_table: str, events: Sequence[NewEvent]
-    ) -> None:
-        used = {e.customer_id: e.data_key_check for e in events if e.data_key_check}
-        if not used:
-            return
-        curs.execute(
-            SQL("SELECT customer_id, wrapped_key FROM {} WHERE customer_id = ANY(%s)").format(
-                Identifier(keys_table)
-            ),
-            (list(used),),
-        )
-        current = {r["customer_id"]: r["wrapped_key"] for r in curs}
-        stale = [c for c, wrapped in used.items() if current.get(c) != wrapped]
-        if stale:
-            raise StaleDataKey(f"data keys changed for {stale}")
 
 
 def _fresh(
