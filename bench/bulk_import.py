@@ -32,8 +32,10 @@ def run(scale: Scale, server: str) -> list[Row]:
         if copied != count:
             raise RuntimeError(f"baseline COPY stored {copied} of {count} rows")
         with fresh_database(server, "import_rss") as db:
-            import_rss = _max_rss([sys.executable, "-m", "cli", "import", str(lines)], db)
-            bare_rss = _max_rss([sys.executable, "-m", "cli", "--help"], db)
+            import_tree, import_rss = _peak_memory(
+                [sys.executable, "-m", "cli", "import", str(lines)], db
+            )
+            bare_tree, _ = _peak_memory([sys.executable, "-m", "cli", "--help"], db)
     return [
         Row(
             name=f"bulk import, {count:,} events",
@@ -51,13 +53,17 @@ def run(scale: Scale, server: str) -> list[Row]:
             },
         ),
         Row(
-            name=f"peak RSS of `journey import`, {count:,} events",
+            name=f"peak memory of `journey import` with its preparers, {count:,} events",
             unit="MB",
-            measured=import_rss / MEGABYTE,
-            baseline=bare_rss / MEGABYTE,
+            measured=import_tree / MEGABYTE,
+            baseline=bare_tree / MEGABYTE,
             baseline_name="`journey --help`",
             goal=Goal("measured", "<=", 300, " MB"),
-            details={"events": count},
+            details={
+                "events": count,
+                "measure": "peak of the summed PSS of the process tree, sampled every 50 ms",
+                "largest_process_peak_rss_mb": round(import_rss / MEGABYTE, 1),
+            },
         ),
     ]
 
@@ -74,12 +80,14 @@ def _timed_import(db: BenchDatabase, lines: Path, count: int) -> tuple[float, fl
     return seconds, cpu_seconds
 
 
-def _max_rss(command: list[str], db: BenchDatabase) -> int:
-    """Peak resident set of the command's process, in bytes."""
+def _peak_memory(command: list[str], db: BenchDatabase) -> tuple[int, int]:
+    """(peak summed PSS of the command's process tree, peak RSS of its largest
+    process), in bytes: see `bench.peak_rss`."""
     launcher = [sys.executable, "-m", "bench.peak_rss", *command]
     done = subprocess.run(
         launcher, env={**os.environ, **db.environment}, capture_output=True, check=False
     )
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed: {done.stderr.decode()[-2000:]}")
-    return int(done.stdout.split()[-1])
+    tree, largest = done.stdout.split()[-2:]
+    return int(tree), int(largest)
