@@ -35,9 +35,11 @@ MINUTES_PER_DAY = 24 * 60
 Period = tuple[datetime, datetime]
 """A half-open span [start, end) of aware UTC instants."""
 
+_NOTHING = timedelta(0)
 _DAY = timedelta(days=1)
 _WEEK = timedelta(days=7)
 _SECOND = timedelta(seconds=1)
+_MIDNIGHT = time()
 _WALL_CLOCK = re.compile(r"(\d\d):(\d\d)", re.ASCII)
 
 
@@ -73,6 +75,8 @@ ALWAYS_OPEN = AlwaysOpen()
 def as_utc(instant: datetime) -> datetime:
     """`instant` in UTC. Arithmetic on two datetimes sharing a ZoneInfo is
     wall-clock arithmetic, so everything here is done in UTC."""
+    if instant.tzinfo is UTC:
+        return instant
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise ValueError(f"a timezone-aware datetime is required, got {instant!r}")
     return instant.astimezone(UTC)
@@ -142,8 +146,7 @@ class WeeklyCalendar:
         self.holidays = frozenset(holidays)
         if any(isinstance(day, datetime) for day in self.holidays):
             raise ValueError("holidays are dates, not datetimes")
-        self._periods_of_day = lru_cache(maxsize=8192)(self._compute_periods_of_day)
-        self._open_in_day = lru_cache(maxsize=8192)(self._compute_open_in_day)
+        self._day = lru_cache(maxsize=8192)(self._compute_day)
         self._open_in_week = lru_cache(maxsize=2048)(self._compute_open_in_week)
 
     def __repr__(self) -> str:
@@ -161,19 +164,23 @@ class WeeklyCalendar:
     def business_seconds(self, start: datetime, end: datetime) -> float:
         """Business time in [start, end), in seconds; 0 when end <= start."""
         begin, finish = as_utc(start), as_utc(end)
-        total = timedelta(0)
+        total = _NOTHING
         day = begin.date()
-        while begin < finish and (midnight := _midnight(day)) < finish:
+        while begin < finish:
+            midnight, periods, open_in_day = self._day(day)
+            if midnight >= finish:
+                break
             whole_day = begin <= midnight and midnight + _DAY <= finish
             if whole_day and day.weekday() == 0 and midnight + _WEEK <= finish:
                 total += self._open_in_week(day)
                 day += _WEEK
                 continue
             if whole_day:
-                total += self._open_in_day(day)
+                total += open_in_day
             else:
-                for opens, closes in self._periods_of_day(day):
-                    total += max(timedelta(0), min(closes, finish) - max(opens, begin))
+                for opens, closes in periods:
+                    if opens < finish and begin < closes:
+                        total += min(closes, finish) - max(opens, begin)
             day += _DAY
         return total.total_seconds()
 
@@ -183,16 +190,17 @@ class WeeklyCalendar:
         begin, remaining = as_utc(start), _target(seconds)
         day = begin.date()
         while True:  # ends: every week has hours, holidays are finitely many
-            if _midnight(day) >= begin:
+            midnight, periods, open_in_day = self._day(day)
+            if midnight >= begin:
                 if day.weekday() == 0 and self._open_in_week(day) < remaining:
                     remaining -= self._open_in_week(day)
                     day += _WEEK
                     continue
-                if self._open_in_day(day) < remaining:
-                    remaining -= self._open_in_day(day)
+                if open_in_day < remaining:
+                    remaining -= open_in_day
                     day += _DAY
                     continue
-            for opens, closes in self._periods_of_day(day):
+            for opens, closes in periods:
                 if closes <= begin:
                     continue
                 available = closes - max(opens, begin)
@@ -203,13 +211,15 @@ class WeeklyCalendar:
 
     def open_periods(self, day: date) -> tuple[Period, ...]:
         """The business periods within the UTC day `day`, in order."""
-        return self._periods_of_day(day)
+        return self._day(day)[1]
 
-    def _compute_open_in_day(self, day: date) -> timedelta:
-        return sum((closes - opens for opens, closes in self._periods_of_day(day)), timedelta(0))
+    def _compute_day(self, day: date) -> tuple[datetime, tuple[Period, ...], timedelta]:
+        """The UTC day's midnight, its business periods and their total."""
+        periods = self._compute_periods_of_day(day)
+        return _midnight(day), periods, sum((end - begin for begin, end in periods), _NOTHING)
 
     def _compute_open_in_week(self, monday: date) -> timedelta:
-        return sum((self._open_in_day(monday + _DAY * i) for i in range(7)), timedelta(0))
+        return sum((self._day(monday + _DAY * i)[2] for i in range(7)), _NOTHING)
 
     def _compute_periods_of_day(self, day: date) -> tuple[Period, ...]:
         """Each stretch of constant UTC offset within the day maps wall-clock
@@ -263,7 +273,7 @@ class WeeklyCalendar:
 
 
 def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=UTC)
+    return datetime.combine(day, _MIDNIGHT, tzinfo=UTC)
 
 
 def _append_joined(periods: list[Period], opens: datetime, closes: datetime) -> None:
@@ -273,6 +283,7 @@ def _append_joined(periods: list[Period], opens: datetime, closes: datetime) -> 
         periods.append((opens, closes))
 
 
+@lru_cache(maxsize=256)  # a configuration has a few targets
 def _target(seconds: float) -> timedelta:
     if not math.isfinite(seconds) or seconds < 0:
         raise ValueError(f"a target is a finite number of seconds >= 0, got {seconds!r}")

@@ -8,7 +8,7 @@ resolution clock needs (SPEC 5.2).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
@@ -27,9 +27,9 @@ class StatusChange(NamedTuple):
     status: str
 
 
-@dataclass(frozen=True, slots=True)
-class CaseState:
-    """SPEC 3 fields under their contract names, plus `status_periods`."""
+class CaseState(NamedTuple):
+    """SPEC 3 fields under their contract names, plus `status_periods`. Immutable;
+    a named tuple because a rebuild makes one per case."""
 
     case_id: str
     customer_id: str
@@ -110,7 +110,17 @@ def fold_case(facts: Sequence[Fact]) -> CaseState | None:
     A case named only by abandoned contacts exists and starts at the earliest
     of them (SPEC 3 is silent there; see docs/decisions).
     """
-    named = in_order([f for f in facts if f.case_id is not None and f.type not in IGNORED_TYPES])
+    return fold_ordered(case_facts(facts))
+
+
+def case_facts(facts: Iterable[Fact]) -> list[Fact]:
+    """The facts a case folds: those naming a case, erasure markers excepted, in
+    (occurred_at, position) order."""
+    return in_order([f for f in facts if f.case_id is not None and f.type not in IGNORED_TYPES])
+
+
+def fold_ordered(named: list[Fact]) -> CaseState | None:
+    """`fold_case` of facts that `case_facts` returned."""
     if not named:
         return None
     case_ids = {f.case_id for f in named}

@@ -8,9 +8,10 @@ hand lists of them to the pure folds (`journey.cases`, `journey.contacts`,
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from operator import attrgetter
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -29,11 +30,12 @@ CHANNELS = (
 )
 PRIORITIES = ("low", "normal", "high", "urgent")
 STATUSES = ("open", "pending_customer", "on_hold", "resolved", "closed")
+NO_DATA: Mapping[str, Any] = MappingProxyType({})
 
 
-@dataclass(frozen=True, slots=True)
-class Fact:
-    """One event as the folds see it. `occurred_at` is timezone-aware (UTC)."""
+class Fact(NamedTuple):
+    """One event as the folds see it. `occurred_at` is timezone-aware (UTC).
+    Immutable; a named tuple because a rebuild makes one per stored event."""
 
     position: int
     type: str
@@ -42,7 +44,7 @@ class Fact:
     channel: str | None = None
     case_id: str | None = None
     agent_id: str | None = None
-    data: Mapping[str, Any] = field(default_factory=dict)
+    data: Mapping[str, Any] = NO_DATA
 
     @property
     def order_key(self) -> tuple[datetime, int]:
@@ -54,20 +56,24 @@ class Fact:
         return self.type == "contact.inbound" and bool(self.data.get("abandoned", False))
 
 
+_ORDER_KEY = attrgetter("occurred_at", "position")
+
+
 def in_order(facts: list[Fact]) -> list[Fact]:
-    return sorted(facts, key=lambda f: f.order_key)
+    return sorted(facts, key=_ORDER_KEY)
 
 
 def fact_from_stored(position: int, customer_id: str, topic: str, state: bytes) -> Fact:
     """Decode a stored event (as the recorder wrote it) into a Fact, without its pii."""
     body = orjson.loads(state)
+    get = body.get
     return Fact(
-        position=position,
-        type=TYPE_BY_TOPIC[topic],
-        customer_id=customer_id,
-        occurred_at=datetime.fromisoformat(body["timestamp"]),
-        channel=body.get("channel"),
-        case_id=body.get("case_id"),
-        agent_id=body.get("agent_id"),
-        data=body.get("data") or {},
+        position,
+        TYPE_BY_TOPIC[topic],
+        customer_id,
+        datetime.fromisoformat(body["timestamp"]),
+        get("channel"),
+        get("case_id"),
+        get("agent_id"),
+        get("data") or NO_DATA,
     )

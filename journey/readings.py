@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from journey.cases import CaseState, fold_case
+from journey.cases import CaseState, case_facts, fold_ordered
 from journey.contacts import ContactCounts, classify_contacts, summarise
 from journey.facts import Fact
-from journey.sla import PolicyFor, SlaInstance, evaluate_sla
+from journey.sla import PolicyFor, SlaInstance, sla_instances
 
 FAR_FUTURE = datetime(9000, 1, 1, tzinfo=UTC)
 CASE_FIELDS = (
@@ -49,11 +49,11 @@ def read_case(
     """The case as its facts that occurred by `at` make it; SLA clocks judged at `at`
     (with no `at`, as of the end of time: what a projection stores)."""
     when = at or FAR_FUTURE
-    known = [f for f in facts if f.occurred_at <= when]
-    state = fold_case(known)
+    known = case_facts([f for f in facts if f.occurred_at <= when])
+    state = fold_ordered(known)
     if state is None:
         return None
-    return CaseReading(state, evaluate_sla(state, known, policy_for, when))
+    return CaseReading(state, sla_instances(state, known, policy_for, when))
 
 
 def is_breached(due_at: datetime | None, fulfilled_at: datetime | None, at: datetime) -> bool:

@@ -9,9 +9,8 @@ change re-evaluates the case from the start under the new policy).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from journey.calendar import Calendar
 from journey.cases import DONE_STATUSES, IGNORED_TYPES, CaseState, StatusChange, fold_case
@@ -36,9 +35,9 @@ class PolicyLike(Protocol):
 PolicyFor = Callable[[str | None, str], PolicyLike | None]
 
 
-@dataclass(frozen=True, slots=True)
-class SlaInstance:
-    """One metric instance as `GET /v1/cases/{case_id}` reports it (SPEC 8)."""
+class SlaInstance(NamedTuple):
+    """One metric instance as `GET /v1/cases/{case_id}` reports it (SPEC 8).
+    Immutable; a named tuple because a rebuild makes a few per case."""
 
     metric: str
     policy: str
@@ -67,6 +66,14 @@ def evaluate_sla(
         if refolded is None:
             return []
         case = refolded
+    return sla_instances(case, known, policy_for, at)
+
+
+def sla_instances(
+    case: CaseState, known: Sequence[Fact], policy_for: PolicyFor, at: datetime
+) -> list[SlaInstance]:
+    """`evaluate_sla` once `case` is the fold of `known`: the case's facts that
+    occurred by `at` (erasure markers excepted), in (occurred_at, position) order."""
     policy = policy_for(case.channel, case.priority)
     if policy is None:
         return []
