@@ -7,7 +7,8 @@ Built on the eventsourcing 9.5 projection API: a view is a
 `wait`), a projection is an `eventsourcing.projection.Projection` (`name`,
 `topics`, `process_event`). Projections here also take whole batches
 (`process_batch`), which `projections.runner` uses: one transaction per batch
-instead of per event.
+instead of per event; and a customer's whole history at once (`fold_customer`),
+which the bulk path of a rebuild (`projections.bulk`) uses.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeAlias
 
 import orjson
+import psycopg
 from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.projection import Projection
@@ -33,6 +35,7 @@ from journey.facts import Fact
 from journey.sla import PolicyFor
 
 APPLICATION_NAME = "journey"  # the tracked application: positions are its notification ids
+Rows: TypeAlias = dict[str, list[tuple[Any, ...]]]  # a view's new rows by table role
 
 
 @dataclass(frozen=True)
@@ -48,8 +51,17 @@ set_json_dumps(orjson.dumps)
 set_json_loads(orjson.loads)
 
 
+def connect(datastore: PostgresDatastore, autocommit: bool = False) -> psycopg.Connection[Any]:
+    """A connection of its own (outside the pool) with the datastore's settings,
+    role included."""
+    pool = datastore.pool
+    assert isinstance(pool.kwargs, dict) and isinstance(pool.conninfo, str)
+    kwargs = {key: value for key, value in pool.kwargs.items() if key != "row_factory"}
+    return psycopg.connect(pool.conninfo, autocommit=autocommit, **kwargs)
+
+
 def copy_rows(
-    curs: Cursor[DictRow], table: Identifier, types: Sequence[str], rows: Iterable[Sequence[Any]]
+    curs: Cursor[Any], table: Identifier, types: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> None:
     """Bulk-insert rows (binary COPY): the fast path for a batch's new rows."""
     with curs.copy(SQL("COPY {} FROM STDIN (FORMAT BINARY)").format(table)) as copy:
@@ -60,10 +72,12 @@ def copy_rows(
 
 class View(PostgresTrackingRecorder):
     """A projection's tables. `TABLES` maps a table's role to its DDL, written with
-    `{table}` standing for the table's identifier; table names are the view's
-    name plus the role (`cases_v1`, `cases_v1_facts`, ...)."""
+    `{table}` standing for the table's identifier, and `COLUMNS` to the types of
+    the rows its write methods copy in; table names are the view's name plus the
+    role (`cases_v1`, `cases_v1_sla`, ...)."""
 
     TABLES: ClassVar[dict[str, str]] = {}
+    COLUMNS: ClassVar[dict[str, tuple[str, ...]]] = {}
     INDEXES: ClassVar[dict[str, tuple[str, str]]] = {}  # index suffix: (table role, DDL)
 
     def __init__(self, datastore: PostgresDatastore, name: str):
@@ -88,6 +102,16 @@ class View(PostgresTrackingRecorder):
     def sql(self, template: str, **roles: str) -> Composed:
         """A statement with `{role}` placeholders filled by the view's table identifiers."""
         return SQL(template).format(**{key: self.table(role) for key, role in roles.items()})
+
+    def copy(self, curs: Cursor[Any], rows: Rows) -> None:
+        """Bulk-insert new rows into the tables of their roles."""
+        for role, found in rows.items():
+            if found:
+                copy_rows(curs, self.table(role), self.COLUMNS[role], found)
+
+    def loaded(self, curs: Cursor[DictRow]) -> None:
+        """Called once the bulk path has copied in every customer's rows; a view
+        whose rows need a pass over the whole table (a join) makes it here."""
 
     @contextmanager
     def transaction(self, tracking: Tracking) -> Iterator[Cursor[DictRow]]:
@@ -120,6 +144,12 @@ class BatchProjection(Projection[View]):
     @abstractmethod
     def process_batch(self, facts: Sequence[Fact], tracking: Tracking) -> None:
         """Apply a batch of facts in position order and record `tracking` with it."""
+
+    @abstractmethod
+    def fold_customer(self, facts: Sequence[Fact]) -> Rows:
+        """The rows of one customer's facts (of this projection's types) up to some
+        position, all of them at once: what `process_batch` would have written for
+        them batch by batch, through the same folds. No SQL, no clock reads."""
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         """The library's one-event path (`ProjectionRunner`), as a batch of one."""

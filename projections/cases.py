@@ -5,32 +5,32 @@ agents, contacts, first response, reopens, resolution, first-contact
 resolution), and each SLA metric instance's start, target, deadline and
 fulfilment?
 Reads: every event that names a `case_id`.
-How: the case's facts are kept (without pii) in `cases_v1_facts`; each batch
-re-folds every case it touches from all its facts in (occurred_at, position)
-order with `journey.readings.read_case`, so late events land where they occurred
-and the answer equals a replay. Breaches are judged at query time.
+How: each batch re-folds every case it touches from all its events up to the
+batch's last position, read back from the log by `case_id` (as a replay reads
+them), in (occurred_at, position) order with `journey.readings.read_case`, so
+late events land where they occurred and the answer equals a replay. A rebuild
+folds each customer's cases once (`fold_customer`). Breaches are judged at
+query time.
 Rebuild: `journey projections rebuild cases_v1`, or bump the suffix of `name`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
 from eventsourcing.persistence import Tracking
 from psycopg import Cursor
 from psycopg.rows import DictRow
-from psycopg.types.json import Jsonb
 
 from journey.cases import CaseState
 from journey.events import TOPIC_BY_TYPE
-from journey.facts import Fact
-from journey.readings import CaseReading, read_case
-from journey.sla import SlaInstance
-from projections.base import BatchProjection, View, copy_rows
+from journey.facts import Fact, fact_from_stored
+from journey.readings import read_case
+from journey.sla import PolicyFor, SlaInstance
+from projections.base import BatchProjection, Rows, View
 
-Refold = Callable[[dict[str, list[Fact]]], list[CaseReading | None]]
-FACT_TYPES = ("text", "text", "int8", "timestamptz", "text", "text", "text", "jsonb")
 CASE_TYPES = (
     "text",
     "text",
@@ -63,10 +63,6 @@ SLA_TYPES = (
 
 class CasesView(View):
     TABLES: ClassVar[dict[str, str]] = {
-        "facts": "CREATE TABLE IF NOT EXISTS {table} (case_id text NOT NULL, "
-        "customer_id text NOT NULL, position bigint NOT NULL, occurred_at timestamptz NOT NULL, "
-        "type text NOT NULL, channel text, agent_id text, data jsonb NOT NULL, "
-        "PRIMARY KEY (case_id, position))",
         "main": "CREATE TABLE IF NOT EXISTS {table} (case_id text PRIMARY KEY, "
         "customer_id text NOT NULL, status text NOT NULL, opened_at timestamptz NOT NULL, "
         "channel text, priority text NOT NULL, assignee text, handoffs int NOT NULL, "
@@ -78,6 +74,7 @@ class CasesView(View):
         "start timestamptz NOT NULL, target_seconds double precision NOT NULL, "
         "due_at timestamptz, fulfilled_at timestamptz, PRIMARY KEY (case_id, metric, seq))",
     }
+    COLUMNS: ClassVar[dict[str, tuple[str, ...]]] = {"main": CASE_TYPES, "sla": SLA_TYPES}
     INDEXES: ClassVar[dict[str, tuple[str, str]]] = {
         "customer": ("main", "CREATE INDEX IF NOT EXISTS {index} ON {table} (customer_id)"),
         "resolved": ("main", "CREATE INDEX IF NOT EXISTS {index} ON {table} (resolved_at)"),
@@ -87,65 +84,52 @@ class CasesView(View):
         ),
     }
 
-    def record(self, facts: Sequence[Fact], refold: Refold, tracking: Tracking) -> None:
-        """Keep the batch's case facts, re-fold every touched case, record the position."""
+    def record(
+        self, cases: list[str], topics: Sequence[str], policy_for: PolicyFor, tracking: Tracking
+    ) -> None:
+        """Re-fold `cases` from their events up to the batch's last position,
+        replace their rows, record the position."""
         with self.transaction(tracking) as curs:
-            copy_rows(
-                curs,
-                self.table("facts"),
-                FACT_TYPES,
-                [
-                    (
-                        f.case_id,
-                        f.customer_id,
-                        f.position,
-                        f.occurred_at,
-                        f.type,
-                        f.channel,
-                        f.agent_id,
-                        Jsonb(dict(f.data)),
-                    )
-                    for f in facts
-                ],
-            )
-            cases = sorted({f.case_id for f in facts if f.case_id})
-            known = self._facts_before(curs, cases, min((f.position for f in facts), default=0))
-            for fact in facts:
-                known[fact.case_id or ""].append(fact)
-            readings = [r for r in refold(known) if r is not None]
+            if not cases:
+                return
+            facts = _events_of(curs, cases, topics, tracking.notification_id)
             curs.execute(self.sql("DELETE FROM {c} WHERE case_id = ANY(%s)", c="main"), (cases,))
             curs.execute(self.sql("DELETE FROM {s} WHERE case_id = ANY(%s)", s="sla"), (cases,))
-            copy_rows(curs, self.table("main"), CASE_TYPES, [_case_row(r.state) for r in readings])
-            copy_rows(
-                curs,
-                self.table("sla"),
-                SLA_TYPES,
-                [row for r in readings for row in _sla_rows(r.state, r.sla)],
-            )
+            self.copy(curs, case_rows(_by_case(facts), policy_for))
 
-    def _facts_before(
-        self, curs: Cursor[DictRow], cases: list[str], position: int
-    ) -> dict[str, list[Fact]]:
-        """The facts stored for `cases` by earlier batches (positions before `position`)."""
-        curs.execute(
-            self.sql("SELECT * FROM {f} WHERE case_id = ANY(%s) AND position < %s", f="facts"),
-            (cases, position),
-        )
-        found: dict[str, list[Fact]] = {case: [] for case in cases}
-        for row in curs:
-            found[row["case_id"]].append(
-                Fact(
-                    position=row["position"],
-                    type=row["type"],
-                    customer_id=row["customer_id"],
-                    occurred_at=row["occurred_at"],
-                    channel=row["channel"],
-                    case_id=row["case_id"],
-                    agent_id=row["agent_id"],
-                    data=row["data"],
-                )
-            )
-        return found
+
+def _events_of(
+    curs: Cursor[DictRow], cases: list[str], topics: Sequence[str], upto: int
+) -> list[Fact]:
+    """The facts of every event naming one of `cases`, up to position `upto`."""
+    curs.execute(
+        "SELECT notification_id, originator_id, topic, state FROM journey_events "
+        "WHERE case_id = ANY(%s) AND notification_id <= %s AND topic = ANY(%s)",
+        (cases, upto, list(topics)),
+        binary=True,
+    )
+    return [
+        fact_from_stored(r["notification_id"], r["originator_id"], r["topic"], r["state"])
+        for r in curs
+    ]
+
+
+def _by_case(facts: Iterable[Fact]) -> list[list[Fact]]:
+    found: dict[str | None, list[Fact]] = defaultdict(list)
+    for fact in facts:
+        found[fact.case_id].append(fact)
+    return [named for case_id, named in found.items() if case_id is not None]
+
+
+def case_rows(facts_by_case: Iterable[Sequence[Fact]], policy_for: PolicyFor) -> Rows:
+    """The case and SLA rows of each case, folded from all its facts."""
+    rows: Rows = {"main": [], "sla": []}
+    for facts in facts_by_case:
+        reading = read_case(facts, policy_for)
+        if reading is not None:
+            rows["main"].append(_case_row(reading.state))
+            rows["sla"].extend(_sla_rows(reading.state, reading.sla))
+    return rows
 
 
 def _case_row(s: CaseState) -> tuple[Any, ...]:
@@ -207,9 +191,9 @@ class CasesProjection(BatchProjection):
     )
 
     def process_batch(self, facts: Sequence[Fact], tracking: Tracking) -> None:
-        named = [f for f in facts if f.case_id]
         assert isinstance(self.view, CasesView)
-        self.view.record(named, self._refold, tracking)
+        cases = sorted({f.case_id for f in facts if f.case_id is not None})
+        self.view.record(cases, self.topics, self.context.policy_for, tracking)
 
-    def _refold(self, facts_by_case: dict[str, list[Fact]]) -> list[CaseReading | None]:
-        return [read_case(facts, self.context.policy_for) for facts in facts_by_case.values()]
+    def fold_customer(self, facts: Sequence[Fact]) -> Rows:
+        return case_rows(_by_case(facts), self.context.policy_for)

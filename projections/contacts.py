@@ -8,15 +8,16 @@ How: one row per contact with its flags under the configured window
 (`JOURNEY_REPEAT_WINDOW`, default 7 days). A batch inserts its contacts, then
 re-classifies, per customer, everything from its earliest new contact on (with
 the one contact before it) through `journey.contacts.classify_contacts`: a
-late contact changes its own flags and its successor's. Counts are summed at
-query time; another window is answered from the same rows by the same fold.
+late contact changes its own flags and its successor's. A rebuild classifies
+each customer's contacts once (`fold_customer`). Counts are summed at query
+time; another window is answered from the same rows by the same fold.
 Rebuild: `journey projections rebuild contacts_v1` (needed after changing the
 configured window), or bump the suffix of `name`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import ClassVar
 
@@ -27,9 +28,9 @@ from psycopg.rows import DictRow
 from journey.contacts import ContactMark, classify_contacts
 from journey.events import TOPIC_BY_TYPE
 from journey.facts import Fact
-from projections.base import BatchProjection, View, copy_rows
+from projections.base import BatchProjection, Rows, View
 
-ROW_TYPES = ("text", "int8", "timestamptz", "text", "bool", "bool", "bool")
+Classify = Callable[[list[Fact]], list[ContactMark]]
 
 
 class ContactsView(View):
@@ -38,6 +39,9 @@ class ContactsView(View):
         "position bigint NOT NULL, occurred_at timestamptz NOT NULL, channel text, "
         "abandoned boolean NOT NULL, is_repeat boolean NOT NULL DEFAULT false, "
         "is_switch boolean NOT NULL DEFAULT false, PRIMARY KEY (customer_id, position))",
+    }
+    COLUMNS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "main": ("text", "int8", "timestamptz", "text", "bool", "bool", "bool")
     }
     INDEXES: ClassVar[dict[str, tuple[str, str]]] = {
         "occurred": ("main", "CREATE INDEX IF NOT EXISTS {index} ON {table} (occurred_at)"),
@@ -50,7 +54,7 @@ class ContactsView(View):
     def record(
         self,
         contacts: Sequence[Fact],
-        classify: Callable[[list[Fact]], list[ContactMark]],
+        classify: Classify,
         tracking: Tracking,
     ) -> None:
         """Classify the batch's contacts with their stored neighbours, insert them with
@@ -67,22 +71,7 @@ class ContactsView(View):
                 if m.occurred_at >= bounds[customer]  # the contact before a bound is context
             ]
             flags = {m.position: (m.is_repeat, m.is_channel_switch) for m in marks}
-            copy_rows(
-                curs,
-                self.table(),
-                ROW_TYPES,
-                [
-                    (
-                        f.customer_id,
-                        f.position,
-                        f.occurred_at,
-                        f.channel,
-                        f.is_abandoned_contact,
-                        *flags[f.position],
-                    )
-                    for f in contacts
-                ],
-            )
+            self.copy(curs, _rows(contacts, flags))
             changed = [
                 (*flags[f.position], f.customer_id, f.position)
                 for facts in stored.values()
@@ -131,6 +120,22 @@ class ContactsView(View):
         return found, flags
 
 
+def _rows(contacts: Iterable[Fact], flags: dict[int, tuple[bool, bool]]) -> Rows:
+    return {
+        "main": [
+            (
+                f.customer_id,
+                f.position,
+                f.occurred_at,
+                f.channel,
+                f.is_abandoned_contact,
+                *flags[f.position],
+            )
+            for f in contacts
+        ]
+    }
+
+
 def _merged(stored: dict[str, list[Fact]], new: Sequence[Fact]) -> dict[str, list[Fact]]:
     merged = {customer: list(facts) for customer, facts in stored.items()}
     for fact in new:
@@ -147,6 +152,11 @@ class ContactsProjection(BatchProjection):
         assert isinstance(self.view, ContactsView)
         contacts = [f for f in facts if f.type == "contact.inbound"]
         self.view.record(contacts, self._classify, tracking)
+
+    def fold_customer(self, facts: Sequence[Fact]) -> Rows:
+        contacts = [f for f in facts if f.type == "contact.inbound"]
+        marks = self._classify(contacts)
+        return _rows(contacts, {m.position: (m.is_repeat, m.is_channel_switch) for m in marks})
 
     def _classify(self, facts: list[Fact]) -> list[ContactMark]:
         return classify_contacts(facts, self.context.repeat_window)

@@ -6,7 +6,7 @@ and the same customer made no inbound contact within the 24 hours after it.
 Reads: `self_service.used` and `contact.inbound`.
 How: uses and contacts are kept per customer; each batch re-judges the uses of
 the customers it touches, so a late contact undoes a deflection where it
-occurred. Uses younger than 24 hours are reported as pending at query time.
+occurred (a rebuild copies every customer's in, then judges all uses at once). Uses younger than 24 hours are reported as pending at query time.
 Rebuild: `journey projections rebuild deflection_v1`, or bump the suffix of `name`.
 """
 
@@ -17,10 +17,12 @@ from datetime import timedelta
 from typing import ClassVar
 
 from eventsourcing.persistence import Tracking
+from psycopg import Cursor
+from psycopg.rows import DictRow
 
 from journey.events import TOPIC_BY_TYPE
 from journey.facts import Fact
-from projections.base import BatchProjection, View, copy_rows
+from projections.base import BatchProjection, Rows, View
 
 WINDOW = timedelta(hours=24)
 
@@ -35,46 +37,45 @@ class DeflectionView(View):
         "position bigint NOT NULL, occurred_at timestamptz NOT NULL, "
         "PRIMARY KEY (customer_id, position))",
     }
+    COLUMNS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "main": ("text", "int8", "timestamptz", "text", "bool", "bool"),
+        "contacts": ("text", "int8", "timestamptz"),
+    }
     INDEXES: ClassVar[dict[str, tuple[str, str]]] = {
         "occurred": ("main", "CREATE INDEX IF NOT EXISTS {index} ON {table} (occurred_at)"),
     }
 
     def record(self, uses: Sequence[Fact], contacts: Sequence[Fact], tracking: Tracking) -> None:
         with self.transaction(tracking) as curs:
-            copy_rows(
-                curs,
-                self.table(),
-                ("text", "int8", "timestamptz", "text", "bool", "bool"),
-                [
-                    (
-                        f.customer_id,
-                        f.position,
-                        f.occurred_at,
-                        f.channel,
-                        f.data.get("helpful"),
-                        False,
-                    )
-                    for f in uses
-                ],
-            )
-            copy_rows(
-                curs,
-                self.table("contacts"),
-                ("text", "int8", "timestamptz"),
-                [(f.customer_id, f.position, f.occurred_at) for f in contacts],
-            )
-            customers = sorted({f.customer_id for f in [*uses, *contacts]})
-            curs.execute(
-                self.sql(
-                    "UPDATE {u} AS u SET deflected = coalesce(u.helpful, false) AND NOT EXISTS ("
-                    "SELECT 1 FROM {c} AS c WHERE c.customer_id = u.customer_id "
-                    "AND c.occurred_at > u.occurred_at AND c.occurred_at <= u.occurred_at "
-                    "+ %s) WHERE u.customer_id = ANY(%s)",
-                    u="main",
-                    c="contacts",
-                ),
-                (WINDOW, customers),
-            )
+            self.copy(curs, _rows(uses, contacts))
+            self._judge(curs, sorted({f.customer_id for f in [*uses, *contacts]}))
+
+    def loaded(self, curs: Cursor[DictRow]) -> None:
+        self._judge(curs, None)
+
+    def _judge(self, curs: Cursor[DictRow], customers: list[str] | None) -> None:
+        """Set the `deflected` flag of the uses of `customers` (None: of everyone)."""
+        curs.execute(
+            self.sql(
+                "UPDATE {u} AS u SET deflected = coalesce(u.helpful, false) AND NOT EXISTS ("
+                "SELECT 1 FROM {c} AS c WHERE c.customer_id = u.customer_id "
+                "AND c.occurred_at > u.occurred_at AND c.occurred_at <= u.occurred_at "
+                "+ %s) WHERE %s::text[] IS NULL OR u.customer_id = ANY(%s)",
+                u="main",
+                c="contacts",
+            ),
+            (WINDOW, customers, customers),
+        )
+
+
+def _rows(uses: Sequence[Fact], contacts: Sequence[Fact]) -> Rows:
+    return {
+        "main": [
+            (f.customer_id, f.position, f.occurred_at, f.channel, f.data.get("helpful"), False)
+            for f in uses
+        ],
+        "contacts": [(f.customer_id, f.position, f.occurred_at) for f in contacts],
+    }
 
 
 class DeflectionProjection(BatchProjection):
@@ -87,3 +88,9 @@ class DeflectionProjection(BatchProjection):
         uses = [f for f in facts if f.type == "self_service.used"]
         contacts = [f for f in facts if f.type == "contact.inbound"]
         self.view.record(uses, contacts, tracking)
+
+    def fold_customer(self, facts: Sequence[Fact]) -> Rows:
+        return _rows(
+            [f for f in facts if f.type == "self_service.used"],
+            [f for f in facts if f.type == "contact.inbound"],
+        )

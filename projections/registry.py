@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from eventsourcing.postgres import PostgresDatastore
 from psycopg.sql import SQL, Identifier
@@ -12,6 +13,7 @@ from psycopg.sql import SQL, Identifier
 from journey.adapters.postgres import JourneyRecorder
 from journey.runtime import Store
 from journey.sla_config import load_sla_config
+from projections import bulk
 from projections.base import BatchProjection, Context
 from projections.cases import CasesProjection
 from projections.contacts import ContactsProjection
@@ -30,7 +32,7 @@ REBUILD_SUFFIX = "_next"
 
 def context_for(store: Store) -> Context:
     sla = load_sla_config(store.settings.sla_config_path)
-    return Context(policy_for=sla.policy_for, repeat_window=store.settings.repeat_window)
+    return Context(policy_for=cache(sla.policy_for), repeat_window=store.settings.repeat_window)
 
 
 def by_name(name: str) -> type[BatchProjection]:
@@ -76,10 +78,35 @@ def status(store: Store) -> list[ProjectionStatus]:
 def rebuild(
     store: Store, context: Context, names: Sequence[str], progress: Callable[[int, int], None]
 ) -> None:
-    """Build fresh copies beside the live ones (which keep answering), filled in
-    one pass over the log, then swap each copy's tables in one transaction.
-    `progress(advanced, head)`."""
+    """Build fresh copies beside the live ones (which keep answering): filled up
+    to the log's current head in one pass in customer order (`projections.bulk`),
+    then caught up by the runner with what was appended meanwhile; then swap each
+    copy's tables in one transaction. `progress(advanced, head)`; `advanced` is
+    negative once, undoing what was reported, when the bulk pass gives up."""
     classes = [by_name(name) for name in names]
+    fresh = _fresh(store, context, classes)
+    head = _head(store.recorder)
+    read = 0
+
+    def loading(rows: int) -> None:
+        nonlocal read
+        read += rows
+        progress(rows, head)
+
+    if head and not bulk.load(fresh, head, loading):
+        progress(-read, head)
+        fresh = _fresh(store, context, classes)
+    Runner(store.recorder, fresh).catch_up(lambda n: progress(n, _head(store.recorder)))
+    for projection in fresh:
+        _swap(store.datastore, projection.view.table_names(), projection.view.name, projection.name)
+    live = [build(c, store.datastore, context) for c in classes]
+    Runner(store.recorder, live).catch_up()
+
+
+def _fresh(
+    store: Store, context: Context, classes: Sequence[type[BatchProjection]]
+) -> list[BatchProjection]:
+    """Empty `_next` copies of the projections of `classes`."""
     fresh = []
     for projection_class in classes:
         next_name = projection_class.name + REBUILD_SUFFIX
@@ -87,11 +114,7 @@ def rebuild(
             store.datastore, projection_class.view_class(store.datastore, next_name).table_names()
         )
         fresh.append(build(projection_class, store.datastore, context, next_name))
-    Runner(store.recorder, fresh).catch_up(lambda n: progress(n, _head(store.recorder)))
-    for projection in fresh:
-        _swap(store.datastore, projection.view.table_names(), projection.view.name, projection.name)
-    live = [build(c, store.datastore, context) for c in classes]
-    Runner(store.recorder, live).catch_up()
+    return fresh
 
 
 def _head(recorder: JourneyRecorder) -> int:

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from threading import Event
+from typing import Any
 
 import psycopg
 from eventsourcing.persistence import IntegrityError, OperationalError, Tracking
@@ -23,7 +24,7 @@ from psycopg.sql import SQL, Identifier
 from journey.adapters.postgres import JourneyRecorder
 from journey.events import TYPE_BY_TOPIC
 from journey.facts import Fact, fact_from_stored
-from projections.base import APPLICATION_NAME, BatchProjection
+from projections.base import APPLICATION_NAME, BatchProjection, connect
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 2000
@@ -101,12 +102,7 @@ class Runner:
                 log.warning("%s: database unavailable (%s); retrying", self.name, error)
                 stop.wait(1.0)
 
-    def _listener(self) -> psycopg.Connection[tuple[object, ...]]:
-        datastore = self.recorder.datastore
-        pool_kwargs = datastore.pool.kwargs
-        assert isinstance(pool_kwargs, dict)
-        kwargs = dict(pool_kwargs)
-        kwargs.pop("row_factory", None)
-        conn = psycopg.connect(autocommit=True, **kwargs)
+    def _listener(self) -> psycopg.Connection[Any]:
+        conn = connect(self.recorder.datastore, autocommit=True)
         conn.execute(SQL("LISTEN {}").format(Identifier(self.recorder.channel_name)))
         return conn

@@ -17,7 +17,7 @@ from eventsourcing.persistence import Tracking
 
 from journey.events import TOPIC_BY_TYPE
 from journey.facts import Fact
-from projections.base import BatchProjection, View, copy_rows
+from projections.base import BatchProjection, Rows, View
 
 
 class SurveysView(View):
@@ -26,29 +26,33 @@ class SurveysView(View):
         "position bigint NOT NULL, occurred_at timestamptz NOT NULL, channel text NOT NULL, "
         "csat smallint, nps smallint, ces smallint, PRIMARY KEY (customer_id, position))",
     }
+    COLUMNS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "main": ("text", "int8", "timestamptz", "text", "int2", "int2", "int2")
+    }
     INDEXES: ClassVar[dict[str, tuple[str, str]]] = {
         "occurred": ("main", "CREATE INDEX IF NOT EXISTS {index} ON {table} (occurred_at)"),
     }
 
     def record(self, answers: Sequence[Fact], tracking: Tracking) -> None:
         with self.transaction(tracking) as curs:
-            copy_rows(
-                curs,
-                self.table(),
-                ("text", "int8", "timestamptz", "text", "int2", "int2", "int2"),
-                [
-                    (
-                        f.customer_id,
-                        f.position,
-                        f.occurred_at,
-                        f.channel,
-                        f.data.get("csat"),
-                        f.data.get("nps"),
-                        f.data.get("ces"),
-                    )
-                    for f in answers
-                ],
+            self.copy(curs, _rows(answers))
+
+
+def _rows(answers: Sequence[Fact]) -> Rows:
+    return {
+        "main": [
+            (
+                f.customer_id,
+                f.position,
+                f.occurred_at,
+                f.channel,
+                f.data.get("csat"),
+                f.data.get("nps"),
+                f.data.get("ces"),
             )
+            for f in answers
+        ]
+    }
 
 
 class SurveysProjection(BatchProjection):
@@ -59,3 +63,6 @@ class SurveysProjection(BatchProjection):
     def process_batch(self, facts: Sequence[Fact], tracking: Tracking) -> None:
         assert isinstance(self.view, SurveysView)
         self.view.record([f for f in facts if f.type == "survey.answered"], tracking)
+
+    def fold_customer(self, facts: Sequence[Fact]) -> Rows:
+        return _rows([f for f in facts if f.type == "survey.answered"])

@@ -1,0 +1,293 @@
+"""The bulk path of a rebuild: fresh views filled up to one log position in one
+pass in customer order, customer by customer, on every core.
+
+Every projection is per customer (a case belongs to one customer), so the log
+up to `head` is read in customer order (the events table's primary key) and
+each customer's facts are folded once, complete, by each projection's
+`fold_customer`, through the same pure folds its batches use; the rows are
+copied in by the thousand. The customers are split into ranges of about equal
+size, one per worker process (forked: a worker inherits the projections and
+their configuration and opens its own connection). Once every range is in,
+each view's `loaded` runs and its tracking position is set to `head` in one
+transaction: the runner then catches up from `head` as from any position.
+Memory holds one customer's facts and the rows waiting for their COPY.
+
+Every position up to the head is committed (writers commit in position order),
+so the rows up to `head` are a fixed set whatever is appended meanwhile.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import math
+import multiprocessing
+import os
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from functools import partial
+from itertools import chain, groupby, pairwise
+from multiprocessing.connection import Connection, wait
+from operator import itemgetter
+from typing import Any
+
+import psycopg
+from eventsourcing.persistence import Tracking
+from eventsourcing.postgres import PostgresDatastore
+from psycopg import Cursor
+from psycopg.rows import DictRow, tuple_row
+from psycopg.sql import SQL, Composable, Composed, Identifier
+
+from journey.events import TYPE_BY_TOPIC
+from journey.facts import Fact, fact_from_stored
+from projections.base import APPLICATION_NAME, BatchProjection, Rows, View, connect
+
+log = logging.getLogger(__name__)
+WORKERS = min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+EVENTS_PER_WORKER = 20_000  # fewer, and a worker process costs more than it saves
+FETCH = 2000  # rows per fetch from the server-side cursor
+FLUSH = 20_000  # rows buffered before they are copied in
+Statement = SQL | Composed
+Range = tuple[str | None, str | None]  # customers from (inclusive) .. to (exclusive); None: open
+
+
+def load(
+    projections: Sequence[BatchProjection], head: int, progress: Callable[[int], None]
+) -> bool:
+    """Fill the empty views of `projections` with the log up to `head` and track
+    `head`; `progress(rows read)`. False when a case spans customers (SPEC 3 rules
+    that out, ingestion does not refuse it): folded per customer it makes two rows
+    under one primary key, which then cannot be made. The views are left filled
+    but untracked and without indexes: the caller makes them afresh and falls
+    back to the runner from position 0."""
+    datastore = projections[0].view.datastore
+    with datastore.transaction(commit=True) as curs:
+        indexes = _drop_indexes(curs, [p.view for p in projections])
+    ranges = _ranges(projections, head)
+    if len(ranges) == 1:
+        _fill_range(projections, head, ranges[0], progress)
+    else:
+        _fill_in_workers(projections, head, ranges, progress)
+    try:
+        _side_by_side(datastore, list(indexes.values()), len(ranges))
+    except psycopg.IntegrityError as error:
+        log.warning("bulk rebuild abandoned, rebuilding batch by batch: %s", error)
+        return False
+    with datastore.transaction(commit=True) as curs:
+        curs.execute("SET LOCAL jit = off")  # blind estimates (no statistics yet) would JIT
+        for projection in projections:
+            projection.view.loaded(curs)
+            projection.view._insert_tracking(curs, Tracking(APPLICATION_NAME, head))
+    return True
+
+
+def _drop_indexes(curs: Cursor[DictRow], views: Sequence[View]) -> dict[str, list[Statement]]:
+    """Drop the indexes (primary keys too) of the views' empty tables, so that rows
+    are copied in without index upkeep. Per table, the statements that make its
+    indexes again once it is filled (each built once, from sorted rows)."""
+    tables = [view.table_name(role) for view in views for role in view.TABLES]
+    curs.execute(
+        "SELECT t.relname AS table, i.relname AS index, c.conname AS constraint, "
+        "pg_get_indexdef(x.indexrelid) AS index_ddl, pg_get_constraintdef(c.oid) AS constraint_ddl "
+        "FROM pg_index x JOIN pg_class t ON t.oid = x.indrelid "
+        "JOIN pg_class i ON i.oid = x.indexrelid "
+        "LEFT JOIN pg_constraint c ON c.conindid = x.indexrelid AND c.conrelid = x.indrelid "
+        "WHERE x.indrelid = ANY(%s::regclass[])",
+        (tables,),
+    )
+    remakes: dict[str, list[Statement]] = {table: [] for table in tables}
+    for row in curs.fetchall():
+        table = Identifier(row["table"])
+        remake = remakes[row["table"]]
+        if row["constraint"] is not None:
+            constraint = Identifier(row["constraint"])
+            curs.execute(SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(table, constraint))
+            remake.append(
+                SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(
+                    table, constraint, SQL(row["constraint_ddl"])
+                )
+            )
+        else:
+            curs.execute(SQL("DROP INDEX {}").format(Identifier(row["index"])))
+            remake.append(SQL(row["index_ddl"]))
+    return remakes
+
+
+def _side_by_side(
+    datastore: PostgresDatastore, work: list[list[Statement]], connections: int
+) -> None:
+    """Run each list of statements in order, the lists spread over `connections`
+    connections working side by side."""
+
+    def run(lists: list[list[Statement]]) -> None:
+        with connect(datastore, autocommit=True) as conn:
+            for statements in lists:
+                for statement in statements:
+                    conn.execute(statement)
+
+    with ThreadPoolExecutor(connections) as pool:
+        list(pool.map(run, [work[i::connections] for i in range(connections)]))
+
+
+def _ranges(projections: Sequence[BatchProjection], head: int) -> list[Range]:
+    """Customer ranges of about equal numbers of events, one per worker."""
+    workers = max(1, min(WORKERS, math.ceil(head / EVENTS_PER_WORKER)))
+    splits: list[str] = []
+    with projections[0].view.datastore.transaction(commit=False) as curs:
+        for worker in range(1, workers):
+            curs.execute(
+                "SELECT originator_id FROM journey_events ORDER BY originator_id OFFSET %s LIMIT 1",
+                (head * worker // workers,),
+            )
+            row = curs.fetchone()
+            if row and (not splits or row["originator_id"] > splits[-1]):
+                splits.append(row["originator_id"])
+    return list(pairwise([None, *splits, None]))
+
+
+def _fill_in_workers(
+    projections: Sequence[BatchProjection],
+    head: int,
+    ranges: list[Range],
+    progress: Callable[[int], None],
+) -> None:
+    """One worker process per range, forked: it inherits the projections and
+    their configuration, and opens its own connection."""
+    fork = multiprocessing.get_context("fork")
+    pipes, workers = [], []
+    with warnings.catch_warnings():  # the workers use none of the parent's threads' state
+        warnings.filterwarnings("ignore", "This process .* is multi-threaded", DeprecationWarning)
+        for customers in ranges:
+            receiver, sender = fork.Pipe(duplex=False)
+            worker = fork.Process(
+                target=_worker, args=(projections, head, customers, sender), daemon=True
+            )
+            worker.start()
+            sender.close()
+            pipes.append(receiver)
+            workers.append(worker)
+    failures: list[str] = []
+    waiting: list[Connection] = list(pipes)
+    while waiting:
+        for ready in wait(waiting):
+            assert isinstance(ready, Connection)
+            try:
+                message = ready.recv()
+            except EOFError:
+                message = "the worker died"
+            if isinstance(message, int):
+                progress(message)
+            else:
+                failures += [message] if message else []
+                waiting.remove(ready)
+    for pipe, worker in zip(pipes, workers, strict=True):
+        pipe.close()
+        worker.join()
+    if failures:
+        raise RuntimeError(f"bulk rebuild failed: {failures[0]}")
+
+
+def _worker(
+    projections: Sequence[BatchProjection], head: int, customers: Range, sender: Connection
+) -> None:
+    try:
+        _fill_range(projections, head, customers, sender.send)
+        sender.send("")
+    except BaseException as error:
+        sender.send(f"{type(error).__name__}: {error}")
+        raise
+
+
+def _fill_range(
+    projections: Sequence[BatchProjection],
+    head: int,
+    customers: Range,
+    progress: Callable[[int], None],
+) -> None:
+    """Fold and copy in the events up to `head` of a range of customers, in one
+    transaction on a connection of its own."""
+    query, params = _read(head, customers)
+    with connect(projections[0].view.datastore) as conn, conn.transaction(), _rare_collections():
+        sink = _Sink(conn.cursor(), projections)
+        rows = conn.cursor("bulk_rebuild", row_factory=tuple_row, binary=True)
+        rows.execute(query, params)
+        read = 0
+        fetched = chain.from_iterable(iter(partial(rows.fetchmany, FETCH), []))
+        for _, group in groupby(fetched, key=itemgetter(1)):  # customer by customer
+            stored = list(group)
+            sink.fold([fact_from_stored(*row) for row in stored if row[2] in sink.topics])
+            read += len(stored)
+            if read >= FETCH:
+                progress(read)
+                read = 0
+        progress(read)
+        rows.close()
+        sink.flush()
+
+
+@contextmanager
+def _rare_collections() -> Iterator[None]:
+    """Folding allocates many short-lived objects and hardly any cycles: let the
+    garbage collector run rarely, and never over what existed before."""
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
+def _read(head: int, customers: Range) -> tuple[Composed, list[object]]:
+    conditions: list[Composable] = [SQL("notification_id <= %s")]
+    params: list[object] = [head]
+    if customers[0] is not None:
+        conditions.append(SQL("originator_id >= %s"))
+        params.append(customers[0])
+    if customers[1] is not None:
+        conditions.append(SQL("originator_id < %s"))
+        params.append(customers[1])
+    query = SQL(
+        "SELECT notification_id, originator_id, topic, state FROM journey_events "
+        "WHERE {} ORDER BY originator_id"
+    ).format(SQL(" AND ").join(conditions))
+    return query, params
+
+
+class _Sink:
+    """Folds customers into each projection's rows and copies them in by the
+    thousand."""
+
+    def __init__(self, curs: Cursor[Any], projections: Sequence[BatchProjection]):
+        self.curs = curs
+        self.projections = projections
+        self.topics = {topic for p in projections for topic in p.topics}
+        self.types = [  # None: every fact read
+            None if set(p.topics) == self.topics else {TYPE_BY_TOPIC[t] for t in p.topics}
+            for p in projections
+        ]
+        self.pending: list[Rows] = [{} for _ in projections]
+        self.buffered = 0
+
+    def fold(self, facts: list[Fact]) -> None:
+        """Fold one customer's facts."""
+        for projection, types, pending in zip(
+            self.projections, self.types, self.pending, strict=True
+        ):
+            mine = facts if types is None else [f for f in facts if f.type in types]
+            if not mine:
+                continue
+            for role, rows in projection.fold_customer(mine).items():
+                pending.setdefault(role, []).extend(rows)
+                self.buffered += len(rows)
+        if self.buffered >= FLUSH:
+            self.flush()
+
+    def flush(self) -> None:
+        for projection, pending in zip(self.projections, self.pending, strict=True):
+            projection.view.copy(self.curs, pending)
+            pending.clear()
+        self.buffered = 0
