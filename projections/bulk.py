@@ -23,12 +23,13 @@ import logging
 import math
 import multiprocessing
 import os
+import queue
+import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from functools import partial
-from itertools import chain, groupby, pairwise
+from contextlib import contextmanager, suppress
+from itertools import groupby, pairwise
 from multiprocessing.connection import Connection, wait
 from operator import itemgetter
 from typing import Any
@@ -48,6 +49,7 @@ log = logging.getLogger(__name__)
 WORKERS = min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 EVENTS_PER_WORKER = 20_000  # fewer, and a worker process costs more than it saves
 FETCH = 2000  # rows per fetch from the server-side cursor
+AHEAD = 4  # fetches read ahead of the folding
 FLUSH = 20_000  # rows buffered before they are copied in
 Statement = SQL | Composed
 Range = tuple[str | None, str | None]  # customers from (inclusive) .. to (exclusive); None: open
@@ -207,24 +209,65 @@ def _fill_range(
     progress: Callable[[int], None],
 ) -> None:
     """Fold and copy in the events up to `head` of a range of customers, in one
-    transaction on a connection of its own."""
-    query, params = _read(head, customers)
-    with connect(projections[0].view.datastore) as conn, conn.transaction(), _rare_collections():
+    transaction on a connection of its own; the rows are read on another by a
+    thread that fetches ahead, so the server finds the next rows while these are
+    folded."""
+    datastore = projections[0].view.datastore
+    with connect(datastore) as conn, conn.transaction(), _rare_collections():
         sink = _Sink(conn.cursor(), projections)
-        rows = conn.cursor("bulk_rebuild", row_factory=tuple_row, binary=True)
-        rows.execute(query, params)
         read = 0
-        fetched = chain.from_iterable(iter(partial(rows.fetchmany, FETCH), []))
-        for _, group in groupby(fetched, key=itemgetter(1)):  # customer by customer
-            stored = list(group)
+        for _, group in groupby(_read_ahead(datastore, head, customers), key=itemgetter(1)):
+            stored = list(group)  # one customer's rows
             sink.fold([fact_from_stored(*row) for row in stored if row[2] in sink.topics])
             read += len(stored)
             if read >= FETCH:
                 progress(read)
                 read = 0
         progress(read)
-        rows.close()
         sink.flush()
+
+
+def _read_ahead(
+    datastore: PostgresDatastore, head: int, customers: Range
+) -> Iterator[tuple[Any, ...]]:
+    """The rows of `_read`, in order, fetched by a thread of their own at most
+    `AHEAD` fetches ahead of the consumer."""
+    fetches: queue.Queue[list[tuple[Any, ...]] | BaseException] = queue.Queue(AHEAD)
+    stop = threading.Event()
+
+    def fetch() -> None:
+        try:
+            query, params = _read(head, customers)
+            with (
+                connect(datastore) as conn,
+                conn.transaction(),
+                conn.cursor("bulk_rebuild", row_factory=tuple_row, binary=True) as rows,
+            ):
+                rows.execute(query, params)
+                while not stop.is_set():
+                    fetched = rows.fetchmany(FETCH)
+                    fetches.put(fetched)
+                    if not fetched:
+                        return
+        except BaseException as error:  # handed to the consumer, which raises it
+            fetches.put(error)
+
+    reader = threading.Thread(target=fetch, name="bulk-read", daemon=True)
+    reader.start()
+    try:
+        while True:
+            fetched = fetches.get()
+            if isinstance(fetched, BaseException):
+                raise fetched
+            if not fetched:
+                return
+            yield from fetched
+    finally:
+        stop.set()
+        while reader.is_alive():  # unblock a reader waiting to put
+            with suppress(queue.Empty):
+                fetches.get_nowait()
+            reader.join(0.01)
 
 
 @contextmanager
