@@ -13,16 +13,19 @@ rolled-back batch leaves no gap and commit order equals position order.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
 from eventsourcing.utils import Environment, EnvType, retry
-from psycopg import Cursor
+from psycopg import Connection, Cursor
 from psycopg.errors import UniqueViolation
+from psycopg.pq import TransactionStatus
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
@@ -38,6 +41,11 @@ from journey.adapters.rows import (
 from journey.chain import GENESIS, chain_link, recorded_text
 
 COPY_BLOCK = 64 * 1024
+_BEGIN = SQL("BEGIN")
+_SAVEPOINT = SQL("SAVEPOINT journey_write")
+_ROLLBACK_TO_SAVEPOINT = SQL("ROLLBACK TO SAVEPOINT journey_write")
+_COMMIT = SQL("COMMIT")
+_ROLLBACK = SQL("ROLLBACK")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +97,8 @@ class JourneyRecorder(PostgresApplicationRecorder):
             "  SELECT originator_id, originator_version, chain_hash FROM {} "
             "  WHERE originator_id = c.id ORDER BY originator_version DESC LIMIT 1) AS h"
         ).format(self._table)
+        self._notify = SQL("NOTIFY {}").format(Identifier(self.channel_name))
+        self._keys_queries: dict[str, Composed] = {}
         self._read_after = SQL(
             "SELECT notification_id, originator_id, topic, state FROM {} "
             "WHERE notification_id > %s AND notification_id <= %s ORDER BY notification_id LIMIT %s"
@@ -112,22 +122,25 @@ class JourneyRecorder(PostgresApplicationRecorder):
 
         Ids already stored with the same digest answer as duplicates; with another
         digest the whole batch is refused with `EventConflict`. Most batches hold
-        no stored id, so the batch is first written as if new, inside a savepoint;
-        only when the event id index refuses it are the stored ids looked up."""
+        no stored id, so the batch is first written as if new, after a savepoint;
+        only when the event id index refuses it are the stored ids looked up.
+
+        Four round trips: BEGIN, the lock, the reads and the savepoint in one
+        pipeline; the COPY (two); COMMIT."""
         if not events:
             return []
         known: dict[str, tuple[int, bytes]] = {}
-        with self.datastore.transaction(commit=True) as curs:
-            place = self._begin_write(curs, events, keys_table)
+        with self.datastore.get_connection() as conn, _transaction(conn) as curs:
+            place = self._begin_write(curs, events, keys_table, begin=True)
             try:
                 fresh = _fresh(events, known)
-                with curs.connection.transaction():  # a savepoint
-                    written = self._write(curs, list(fresh.values()), place, next_versions=True)
+                written = self._write(curs, list(fresh.values()), place, next_versions=True)
             except (EventConflict, UniqueViolation) as error:
                 if isinstance(error, UniqueViolation) and (
                     error.diag.constraint_name != self._event_id_index
                 ):
                     raise
+                curs.execute(_ROLLBACK_TO_SAVEPOINT)
                 known = self._known(curs, [e.event_id for e in events if e.event_id is not None])
                 fresh = _fresh(events, known)
                 written = self._write(curs, list(fresh.values()), place, next_versions=True)
@@ -149,30 +162,38 @@ class JourneyRecorder(PostgresApplicationRecorder):
             return cursor.fetchall()
 
     def _begin_write(
-        self, curs: Cursor[DictRow], events: Sequence[NewEvent], keys_table: str | None = None
+        self,
+        curs: Cursor[DictRow],
+        events: Sequence[NewEvent],
+        keys_table: str | None = None,
+        *,
+        begin: bool = False,
     ) -> _Place:
         """Take the table lock and read what the write needs, in one round trip
         (pipelined): the last position and `recorded_at`, each stream's head (one
         index probe per customer, never the stream) and, for the store's path, the
-        data keys in use. NOTIFY is queued too: PostgreSQL delivers it on commit."""
+        data keys in use. NOTIFY is queued too: PostgreSQL delivers it on commit.
+        With `begin` (a connection in autocommit mode, see `_transaction`) the
+        pipeline also opens the transaction and ends with a savepoint."""
         customers = list({e.customer_id for e in events})
         used = {e.customer_id: e.data_key_check for e in events if e.data_key_check}
         conn = curs.connection
         with conn.pipeline():
+            if begin:
+                curs.execute(_BEGIN)
             self._lock_table(curs)
-            self._notify_channel(curs)
+            curs.execute(self._notify)
             last = conn.cursor(row_factory=tuple_row).execute(self._select_last)
             heads = conn.cursor(row_factory=tuple_row).execute(self._select_heads, (customers,))
             keys = (
                 conn.cursor(row_factory=tuple_row).execute(
-                    SQL(
-                        "SELECT customer_id, wrapped_key FROM {} WHERE customer_id = ANY(%s)"
-                    ).format(Identifier(keys_table)),
-                    (list(used),),
+                    self._select_keys(keys_table), (list(used),)
                 )
                 if keys_table and used
                 else None
             )
+            if begin:
+                curs.execute(_SAVEPOINT)
         if keys is not None:
             current: dict[str, bytes] = {c: bytes(w) for c, w in keys.fetchall() if w}
             stale = [c for c, wrapped in used.items() if current.get(c) != wrapped]
@@ -214,6 +235,15 @@ class JourneyRecorder(PostgresApplicationRecorder):
             copy.write(rows + TRAILER)
         return list(range(first, first + len(events)))
 
+    def _select_keys(self, keys_table: str) -> Composed:
+        query = self._keys_queries.get(keys_table)
+        if query is None:
+            query = SQL(
+                "SELECT customer_id, wrapped_key FROM {} WHERE customer_id = ANY(%s)"
+            ).format(Identifier(keys_table))
+            self._keys_queries[keys_table] = query
+        return query
+
     def _known(self, curs: Cursor[DictRow], event_ids: list[str]) -> dict[str, tuple[int, bytes]]:
         if not event_ids:
             return {}
@@ -224,6 +254,27 @@ class JourneyRecorder(PostgresApplicationRecorder):
             (event_ids,),
         )
         return {r["event_id"]: (r["notification_id"], r["content_digest"]) for r in curs}
+
+
+@contextmanager
+def _transaction(conn: Connection[DictRow]) -> Iterator[Cursor[DictRow]]:
+    """A transaction whose BEGIN the caller sends in its first pipeline (saving
+    the round trip of psycopg's own BEGIN): the connection is in autocommit mode
+    meanwhile; COMMIT at the end, ROLLBACK on any error."""
+    conn.autocommit = True
+    try:
+        curs = conn.cursor()
+        try:
+            yield curs
+        except BaseException:
+            if not conn.closed and conn.info.transaction_status != TransactionStatus.IDLE:
+                with suppress(psycopg.Error):
+                    curs.execute(_ROLLBACK)
+            raise
+        curs.execute(_COMMIT)
+    finally:
+        if not conn.closed and conn.info.transaction_status == TransactionStatus.IDLE:
+            conn.autocommit = False
 
 
 def _fresh(
