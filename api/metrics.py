@@ -40,6 +40,25 @@ class Metrics:
             ("status",),
             registry=self.registry,
         )
+        self._created = self.ingested.labels("created")
+        self._duplicate = self.ingested.labels("duplicate")
+        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+
+    def count_ingested(self, created: int, duplicate: int) -> None:
+        self._created.inc(created)
+        self._duplicate.inc(duplicate)
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        """Count and time one request (the labelled children are looked up once)."""
+        children = self._children.get((method, route, status))
+        if children is None:
+            children = (
+                self.requests.labels(method, route, str(status)),
+                self.latency.labels(method, route),
+            )
+            self._children[(method, route, status)] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     def watch_positions(self, lags: Lags) -> None:
         self.registry.register(_PositionCollector(lags))
@@ -90,7 +109,4 @@ class MetricsMiddleware:
         finally:
             route = scope.get("route")
             template = getattr(route, "path", "(unmatched)")
-            self.metrics.requests.labels(scope["method"], template, str(status)).inc()
-            self.metrics.latency.labels(scope["method"], template).observe(
-                time.perf_counter() - started
-            )
+            self.metrics.observe(scope["method"], template, status, time.perf_counter() - started)

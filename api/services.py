@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,7 +71,7 @@ class Services:
             events = self.store.ingestor.validate(batch)
         else:
             events = await run_in_threadpool(self.store.ingestor.validate, batch)
-        return await asyncio.wrap_future(self.committer.submit(events))
+        return await self.committer.commit(events)
 
     def positions(self) -> tuple[int, list[dict[str, Any]]]:
         """The newest position and each projection's state, for `/metrics`."""

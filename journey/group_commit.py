@@ -7,15 +7,19 @@ transaction, and answers each request only after that commit. Requests that
 arrive while a transaction runs form the next group, so batching grows with the
 load and adds no delay when idle. A group that fails (a conflicting id, say)
 is retried request by request, so one bad request fails only itself.
+
+Requests from an event loop (`commit`) are answered with one wake-up of that
+loop per group, not one per request.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 from collections.abc import Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from threading import Thread
 
 from eventsourcing.persistence import InterfaceError, OperationalError
@@ -27,10 +31,14 @@ log = logging.getLogger(__name__)
 MAX_GROUP_EVENTS = 2000
 
 
-@dataclass
+Outcome = list[AppendResult] | BaseException
+
+
+@dataclass(slots=True)
 class _Request:
     events: Sequence[EventIn]
-    done: Future[list[AppendResult]] = field(default_factory=Future)
+    done: Future[list[AppendResult]] | asyncio.Future[list[AppendResult]]
+    loop: asyncio.AbstractEventLoop | None = None  # set when `done` belongs to this loop
 
 
 class GroupCommitter:
@@ -43,12 +51,19 @@ class GroupCommitter:
 
     def submit(self, events: Sequence[EventIn]) -> Future[list[AppendResult]]:
         """Queue valid events for the next group; the future resolves after commit."""
-        request = _Request(events)
-        self._queue.put(request)
-        return request.done
+        done: Future[list[AppendResult]] = Future()
+        self._queue.put(_Request(events, done))
+        return done
 
     def append(self, events: Sequence[EventIn]) -> list[AppendResult]:
         return self.submit(events).result()
+
+    async def commit(self, events: Sequence[EventIn]) -> list[AppendResult]:
+        """`submit` for a coroutine: the result once the events are committed."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[list[AppendResult]] = loop.create_future()
+        self._queue.put(_Request(events, done, loop))
+        return await done
 
     def close(self) -> None:
         """Write what is queued, then stop."""
@@ -86,16 +101,17 @@ class GroupCommitter:
             if len(group) == 1 or unavailable:
                 # The database is down: retrying alone cannot help, and what is
                 # queued would wait a whole retry cycle each; all answer 503 now.
-                for request in group + (self._waiting() if unavailable else []):
-                    request.done.set_exception(error)
+                failed = group + (self._waiting() if unavailable else [])
+                _deliver([(request, error) for request in failed])
                 return
-            for request in group:  # one bad request fails only itself
-                self._settle_alone(request)
+            # one bad request fails only itself
+            _deliver([(request, self._alone(request)) for request in group])
             return
-        start = 0
+        start, settled = 0, list[tuple[_Request, Outcome]]()
         for request in group:
-            request.done.set_result(results[start : start + len(request.events)])
+            settled.append((request, results[start : start + len(request.events)]))
             start += len(request.events)
+        _deliver(settled)
 
     def _waiting(self) -> list[_Request]:
         """Take the requests queued now, leaving a stop request in the queue."""
@@ -110,8 +126,38 @@ class GroupCommitter:
                 return taken
             taken.append(request)
 
-    def _settle_alone(self, request: _Request) -> None:
+    def _alone(self, request: _Request) -> Outcome:
         try:
-            request.done.set_result(self._ingestor.append_valid(request.events))
+            return self._ingestor.append_valid(request.events)
         except Exception as error:  # handed to the waiting request, which raises it
-            request.done.set_exception(error)
+            return error
+
+
+def _deliver(settled: list[tuple[_Request, Outcome]]) -> None:
+    """Settle each request: a thread's future at once, an event loop's futures in
+    one callback per loop."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Request, Outcome]]] = {}
+    for request, outcome in settled:
+        if request.loop is None:
+            _settle(request, outcome)
+        else:
+            by_loop.setdefault(request.loop, []).append((request, outcome))
+    for loop, requests in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle_all, requests)
+        except RuntimeError:  # the loop is closed: nobody is waiting any more
+            log.warning("event loop closed before %d answers were delivered", len(requests))
+
+
+def _settle_all(settled: list[tuple[_Request, Outcome]]) -> None:
+    for request, outcome in settled:
+        _settle(request, outcome)
+
+
+def _settle(request: _Request, outcome: Outcome) -> None:
+    if request.done.done():  # an awaiting request cancelled (its client went away)
+        return
+    if isinstance(outcome, BaseException):
+        request.done.set_exception(outcome)
+    else:
+        request.done.set_result(outcome)
