@@ -19,6 +19,14 @@ def catch_up_all(store: Store, batch_size: int = 2000) -> list[BatchProjection]:
     return built
 
 
+def clean_copies(store: Store, batch_size: int = 2000) -> None:
+    """Every projection built again from position 0 by the batch path, into
+    `clean_*` tables beside the live ones: the reference a test compares them with."""
+    context = context_for(store)
+    clean = [build(p, store.datastore, context, "clean_" + p.name) for p in PROJECTIONS]
+    Runner(store.recorder, clean, batch_size).catch_up()
+
+
 # What each projection answers, without the positions (which depend on arrival order).
 SNAPSHOT_QUERIES = {
     "cases": "SELECT case_id, customer_id, status, opened_at, channel, priority, assignee, handoffs, "

@@ -15,10 +15,9 @@ import psycopg
 from journey.generator import generate
 from journey.runtime import Store
 from journey.settings import Settings
-from projections.registry import PROJECTIONS, build, context_for, rebuild, status
-from projections.runner import Runner
+from projections.registry import context_for, rebuild, status
 from tests.plugins.database import TEST_MASTER_KEY
-from tests.plugins.projections import catch_up_all, snapshot
+from tests.plugins.projections import catch_up_all, clean_copies, snapshot
 
 
 def start_worker(settings: Settings) -> subprocess.Popen[bytes]:
@@ -62,10 +61,7 @@ def test_a_worker_killed_repeatedly_ends_identical_to_a_clean_rebuild(
     catch_up_all(store)
     assert all(s.lag == 0 for s in status(store))
 
-    context = context_for(store)
-    for projection_class in PROJECTIONS:
-        clean = build(projection_class, store.datastore, context, "clean_" + projection_class.name)
-        Runner(store.recorder, clean).catch_up()
+    clean_copies(store)
     assert snapshot(admin) == snapshot(admin, prefix="clean_")
     assert len(snapshot(admin)["cases"]) > 100
 

@@ -15,9 +15,9 @@ import pytest
 from journey.generator import generate
 from journey.runtime import Store
 from projections import bulk
-from projections.registry import PROJECTIONS, build, context_for, rebuild, status
-from projections.runner import Runner
+from projections.registry import PROJECTIONS, context_for, rebuild, status
 from tests.factories import event
+from tests.plugins.projections import clean_copies
 
 NAMES = [projection_class.name for projection_class in PROJECTIONS]
 OPENED = "2026-09-02T10:00:00Z"
@@ -67,13 +67,6 @@ def tables(admin: psycopg.Connection[Any], prefix: str = "") -> dict[str, list[A
     return found
 
 
-def batch_by_batch(store: Store) -> None:
-    """The batch path from position 0 into `clean_*` tables, a few events per batch."""
-    context = context_for(store)
-    clean = [build(p, store.datastore, context, "clean_" + p.name) for p in PROJECTIONS]
-    Runner(store.recorder, clean, batch_size=7).catch_up()
-
-
 def test_a_rebuild_makes_the_tables_the_batch_path_makes(
     store: Store, admin: psycopg.Connection[Any], ranges: list[int]
 ) -> None:
@@ -81,7 +74,7 @@ def test_a_rebuild_makes_the_tables_the_batch_path_makes(
     head = store.recorder.max_notification_id() or 0
     progressed: list[int] = []
     rebuild(store, context_for(store), NAMES, lambda advanced, _: progressed.append(advanced))
-    batch_by_batch(store)
+    clean_copies(store, batch_size=7)
     rebuilt = tables(admin)
     assert rebuilt == tables(admin, prefix="clean_")
     assert len(rebuilt["cases_v1"]) > 50 and len(rebuilt["deflection_v1"]) > 0
@@ -108,7 +101,7 @@ def test_events_appended_during_a_rebuild_are_caught_up_before_the_swap(
     final = store.recorder.max_notification_id() or 0
     assert heads[0] == 600 and final == len(events) and ranges[1:] == ranges[:1]
     assert [s.position for s in status(store)] == [final] * len(PROJECTIONS)
-    batch_by_batch(store)
+    clean_copies(store, batch_size=7)
     assert tables(admin) == tables(admin, prefix="clean_")
 
 
@@ -128,7 +121,7 @@ def test_a_case_that_spans_customers_is_rebuilt_batch_by_batch(
     head = store.recorder.max_notification_id() or 0
     progressed: list[int] = []
     rebuild(store, context_for(store), NAMES, lambda advanced, _: progressed.append(advanced))
-    batch_by_batch(store)
+    clean_copies(store, batch_size=7)
     rebuilt = tables(admin)
     assert rebuilt == tables(admin, prefix="clean_")
     assert [row[0] for row in rebuilt["cases_v1"]].count("shared") == 1

@@ -15,9 +15,8 @@ import psycopg
 from journey.generator import generate
 from journey.runtime import Store
 from journey.settings import Settings
-from projections.registry import PROJECTIONS, build, context_for, status
-from projections.runner import Runner
-from tests.plugins.projections import catch_up_all, snapshot
+from projections.registry import PROJECTIONS, status
+from tests.plugins.projections import catch_up_all, clean_copies, snapshot
 from tests.projections.test_exactly_once import start_worker
 
 ROUNDS = 6
@@ -54,10 +53,7 @@ def test_a_worker_killed_inside_large_batch_transactions_ends_identical_to_a_reb
     catch_up_all(store)
     assert all(s.lag == 0 for s in status(store))
 
-    context = context_for(store)
-    for projection_class in PROJECTIONS:
-        clean = build(projection_class, store.datastore, context, "clean_" + projection_class.name)
-        Runner(store.recorder, clean).catch_up()
+    clean_copies(store)
     assert snapshot(admin) == snapshot(admin, prefix="clean_")
 
 
