@@ -6,6 +6,7 @@ SLA configuration and starts the live-feed listener.
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -36,6 +37,11 @@ def create_app(settings: Settings, database_url: str | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = await run_in_threadpool(Services.open, settings, database_url, metrics)
         app.state.services = services
+        # What start-up made (modules, the app, pools) lives as long as the process:
+        # frozen, the collector's full passes no longer walk it. Unfrozen, each full
+        # pass under load took 60-70 ms, every request waiting meanwhile (the p99).
+        gc.collect()
+        gc.freeze()
         await services.notifications.start()
         try:
             yield
