@@ -2,11 +2,13 @@
 clients POSTing 100-event batches (against the raw `COPY` of the same stored
 rows) and single events (against the library's one-transaction-per-save path,
 measured in the same run), with p50/p99 request latency and the server's peak
-RSS. The server runs without its projection workers, so only ingest is timed."""
+RSS. The server runs without its projection workers, so only ingest is timed.
+
+The clients are `wrk` (`bench.wrk`), not Python threads: on two cores, 16
+Python client threads took CPU from the very server they were timing."""
 
 from __future__ import annotations
 
-import http.client
 import tempfile
 from itertools import islice
 from pathlib import Path
@@ -14,13 +16,13 @@ from typing import Any
 
 import orjson
 
-from bench.concurrency import Throughput, hammer
 from bench.database import fresh_database
 from bench.library_path import library_saves
 from bench.report import Goal, Row
 from bench.scale import Scale
-from bench.server import post, served
+from bench.server import served
 from bench.workload import contact, copy_baseline
+from bench.wrk import SLOT, UNIQUE, Load, post_load, require_wrk
 from journey.generator import generate
 
 BATCH = 100
@@ -28,6 +30,7 @@ MEGABYTE = 1024 * 1024
 
 
 def run(scale: Scale, server: str) -> list[Row]:
+    require_wrk()  # before anything is set up
     with fresh_database(server, "http") as db:
         with db.store(pool_size=scale.threads) as store:
             from api.keys import ApiKeys
@@ -35,8 +38,8 @@ def run(scale: Scale, server: str) -> list[Row]:
             key = ApiKeys(store.datastore.pool).create("bench", ["events:write"])
             library = library_saves(store, scale)
         with served(db, "--no-projections") as process:
-            batches = _clients(process.port, key, scale, _batch_body)
-            singles = _clients(process.port, key, scale, _single_body)
+            batches = _load(process.port, key, scale, _batch_templates(scale.threads), 1)
+            singles = _load(process.port, key, scale, [_single_template()], scale.threads * 50)
             serve_rss = process.peak_rss()
         with db.admin() as conn, tempfile.TemporaryDirectory(prefix="journey-bench-") as folder:
             copied, copy_seconds = copy_baseline(conn, Path(folder))
@@ -67,7 +70,7 @@ def run(scale: Scale, server: str) -> list[Row]:
             library.p99_ms,
             "library insert_events p99",
             Goal("measured", "<=", 50, " ms"),
-            {"requests": singles.operations},
+            {"requests": singles.requests, "client": "wrk"},
         ),
         Row(
             "peak RSS of `journey serve` under the ingest load",
@@ -80,46 +83,39 @@ def run(scale: Scale, server: str) -> list[Row]:
     ]
 
 
-def _clients(port: int, key: str, scale: Scale, body: Any) -> Throughput:
-    connections = [
-        http.client.HTTPConnection("127.0.0.1", port, timeout=60) for _ in range(scale.threads)
+def _load(port: int, key: str, scale: Scale, templates: list[str], slots: int) -> Load:
+    return post_load(port, key, templates, slots, scale.threads, scale.concurrent_seconds)
+
+
+def _batch_templates(clients: int) -> list[str]:
+    """A batch of generated events (with pii) per client, its own customers; each
+    request's event ids made unique by `wrk`."""
+    events = list(islice(generate(clients * BATCH, seed=23), clients * BATCH))
+    return [
+        orjson.dumps(
+            [
+                {
+                    **event,
+                    "id": f"{event['id']}-{UNIQUE}",
+                    "customer_id": f"{event['customer_id']}-{client}",
+                }
+                for event in events[client * BATCH : (client + 1) * BATCH]
+            ]
+        ).decode()
+        for client in range(clients)
     ]
-    templates = _templates(scale.threads)
-    try:
-        return hammer(
-            scale.threads,
-            scale.concurrent_seconds,
-            lambda thread, n: post(
-                connections[thread], "/v1/events", body(templates[thread], thread, n), key
-            ),
-        )
-    finally:
-        for connection in connections:
-            connection.close()
 
 
-def _templates(threads: int) -> list[list[dict[str, Any]]]:
-    """A batch of generated events (with pii) per client, its own customers."""
-    events = list(islice(generate(threads * BATCH, seed=23), threads * BATCH))
-    return [events[t * BATCH : (t + 1) * BATCH] for t in range(threads)]
+def _single_template() -> str:
+    """One inbound chat message with pii (`bench.workload.contact`, occurring at
+    the start of the run) in one of the slots' customer streams."""
+    return orjson.dumps(contact(f"http-single-{SLOT}", f"single-{UNIQUE}")).decode()
 
 
-def _batch_body(template: list[dict[str, Any]], thread: int, n: int) -> bytes:
-    return orjson.dumps(
-        [
-            {
-                **event,
-                "id": f"{event['id']}-{thread}-{n}",
-                "customer_id": f"{event['customer_id']}-{thread}",
-            }
-            for event in template
-        ]
-    )
-
-
-def _single_body(template: list[dict[str, Any]], thread: int, n: int) -> bytes:
-    return orjson.dumps(contact(f"http-single-{thread}-{n % 50}", f"single-{thread}-{n}"))
-
-
-def _latencies(result: Throughput) -> dict[str, Any]:
-    return {"requests": result.operations, "p50_ms": result.p50_ms, "p99_ms": result.p99_ms}
+def _latencies(result: Load) -> dict[str, Any]:
+    return {
+        "requests": result.requests,
+        "p50_ms": result.p50_ms,
+        "p99_ms": result.p99_ms,
+        "client": "wrk",
+    }
