@@ -33,7 +33,7 @@ from psycopg import Connection, Cursor
 from psycopg.errors import UniqueViolation
 from psycopg.pq import TransactionStatus
 from psycopg.rows import DictRow, tuple_row
-from psycopg.sql import SQL, Composed, Identifier
+from psycopg.sql import SQL, Composable, Composed, Identifier
 
 from journey.adapters.rows import (
     COLUMNS,
@@ -47,11 +47,14 @@ from journey.adapters.rows import (
 from journey.chain import GENESIS, chain_link, recorded_text
 
 COPY_BLOCK = 64 * 1024
-_BEGIN = SQL("BEGIN")
-_SAVEPOINT = SQL("SAVEPOINT journey_write")
-_ROLLBACK_TO_SAVEPOINT = SQL("ROLLBACK TO SAVEPOINT journey_write")
-_COMMIT = SQL("COMMIT")
-_ROLLBACK = SQL("ROLLBACK")
+INSERT_AT_MOST = 100  # events written by one INSERT with the COMMIT; more are COPYed
+# Statements of the write path as bytes, composed once: psycopg caches the parsing
+# of a bytes query, while a `Composed` is rendered again at every execute.
+_BEGIN = b"BEGIN"
+_SAVEPOINT = b"SAVEPOINT journey_write"
+_ROLLBACK_TO_SAVEPOINT = b"ROLLBACK TO SAVEPOINT journey_write"
+_COMMIT = b"COMMIT"
+_ROLLBACK = b"ROLLBACK"
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,17 +97,35 @@ class JourneyRecorder(PostgresApplicationRecorder):
             self._table, SQL(", ").join(map(Identifier, COLUMNS))
         )
         self._event_id_index = f"{events_table_name}_event_id_idx"
-        self._select_last = SQL(
-            "SELECT notification_id, recorded_at FROM {} ORDER BY notification_id DESC LIMIT 1"
-        ).format(self._table)
-        self._select_heads = SQL(
-            "SELECT h.originator_id, h.originator_version, h.chain_hash "
-            "FROM unnest(%s::text[]) AS c(id) CROSS JOIN LATERAL ("
-            "  SELECT originator_id, originator_version, chain_hash FROM {} "
-            "  WHERE originator_id = c.id ORDER BY originator_version DESC LIMIT 1) AS h"
-        ).format(self._table)
-        self._notify = SQL("NOTIFY {}").format(Identifier(self.channel_name))
-        self._keys_queries: dict[str, Composed] = {}
+        self._select_last = (
+            SQL("SELECT notification_id, recorded_at FROM {} ORDER BY notification_id DESC LIMIT 1")
+            .format(self._table)
+            .as_bytes(None)
+        )
+        self._select_heads = (
+            SQL(
+                "SELECT h.originator_id, h.originator_version, h.chain_hash "
+                "FROM unnest(%s::text[]) AS c(id) CROSS JOIN LATERAL ("
+                "  SELECT originator_id, originator_version, chain_hash FROM {} "
+                "  WHERE originator_id = c.id ORDER BY originator_version DESC LIMIT 1) AS h"
+            )
+            .format(self._table)
+            .as_bytes(None)
+        )
+        self._insert = (
+            SQL(
+                "INSERT INTO {} ({}) SELECT c, t, s, e, o, k, d, v, p, %b, h FROM unnest("
+                "%b::text[], %b::text[], %b::bytea[], %b::text[], %b::timestamptz[], %b::text[], "
+                "%b::bytea[], %b::int8[], %b::int8[], %b::bytea[]) AS u(c, t, s, e, o, k, d, v, p, h)"
+            )
+            .format(self._table, SQL(", ").join(map(Identifier, COLUMNS)))
+            .as_bytes(None)
+        )
+        self._notify = SQL("NOTIFY {}").format(Identifier(self.channel_name)).as_bytes(None)
+        self._lock_statements = [
+            s.as_bytes(None) if isinstance(s, Composable) else s for s in self.lock_table_statements
+        ]
+        self._keys_queries: dict[str, bytes] = {}
         self._read_after = SQL(
             "SELECT notification_id, originator_id, topic, state FROM {} "
             "WHERE notification_id > %s AND notification_id <= %s ORDER BY notification_id LIMIT %s"
@@ -131,8 +152,9 @@ class JourneyRecorder(PostgresApplicationRecorder):
         no stored id, so the batch is first written as if new, after a savepoint;
         only when the event id index refuses it are the stored ids looked up.
 
-        Four round trips: BEGIN, the lock, the reads and the savepoint in one
-        pipeline; the COPY (two); COMMIT."""
+        Two round trips for a small batch: BEGIN, the lock, the reads and the
+        savepoint in one pipeline; the INSERT and COMMIT in another (a large one
+        is COPYed, then committed: four)."""
         if not events:
             return []
         known: dict[str, tuple[int, bytes]] = {}
@@ -140,7 +162,7 @@ class JourneyRecorder(PostgresApplicationRecorder):
             place = self._begin_write(curs, events, keys_table, begin=True)
             try:
                 fresh = _fresh(events, known)
-                written = self._write(curs, list(fresh.values()), place, next_versions=True)
+                written = self._write_new(curs, list(fresh.values()), place)
             except (EventConflict, UniqueViolation) as error:
                 if isinstance(error, UniqueViolation) and (
                     error.diag.constraint_name != self._event_id_index
@@ -149,7 +171,7 @@ class JourneyRecorder(PostgresApplicationRecorder):
                 curs.execute(_ROLLBACK_TO_SAVEPOINT)
                 known = self._known(curs, [e.event_id for e in events if e.event_id is not None])
                 fresh = _fresh(events, known)
-                written = self._write(curs, list(fresh.values()), place, next_versions=True)
+                written = self._write_new(curs, list(fresh.values()), place)
         positions = dict(zip(fresh, written, strict=True))
         return [
             Appended(e.event_id, known[e.event_id][0], False)
@@ -223,17 +245,14 @@ class JourneyRecorder(PostgresApplicationRecorder):
     ) -> list[int]:
         """COPY the rows after `place`; `next_versions` appends each event at its
         stream's head, otherwise the stored events' own versions are kept."""
-        heads = dict(place.heads)  # this attempt's own: a refused one leaves `place` as it was
-        recorded_at = max(datetime.now(UTC), place.last_recorded_at)
-        recorded, recorded_us = recorded_text(recorded_at), microseconds(recorded_at)
+        recorded_at = _recorded_at(place)
+        recorded_us = microseconds(recorded_at)
         first = place.last_position + 1
         with curs.copy(self._copy) as copy:  # sent in blocks: the server works meanwhile
             rows = bytearray(SIGNATURE)
-            for position, event in enumerate(events, start=first):
-                head_version, previous = heads.get(event.customer_id, (0, GENESIS))
-                version = head_version + 1 if next_versions else event.version
-                chain = chain_link(previous, position, version, recorded, event.chain, event.state)
-                heads[event.customer_id] = (max(version, head_version), chain)
+            for event, version, position, chain in _placed(
+                events, place, recorded_at, next_versions
+            ):
                 rows += copy_row(event, version, position, recorded_us, chain)
                 if len(rows) >= COPY_BLOCK:
                     copy.write(rows)
@@ -241,14 +260,54 @@ class JourneyRecorder(PostgresApplicationRecorder):
             copy.write(rows + TRAILER)
         return list(range(first, first + len(events)))
 
-    def _select_keys(self, keys_table: str) -> Composed:
+    def _write_new(
+        self, curs: Cursor[DictRow], events: Sequence[NewEvent], place: _Place
+    ) -> list[int]:
+        if len(events) <= INSERT_AT_MOST:
+            return self._insert_and_commit(curs, events, place)
+        return self._write(curs, events, place, next_versions=True)
+
+    def _insert_and_commit(
+        self, curs: Cursor[DictRow], events: Sequence[NewEvent], place: _Place
+    ) -> list[int]:
+        """The rows after `place` (at their streams' heads) in one INSERT, sent with
+        the COMMIT in one pipeline: a round trip, where a COPY and then a COMMIT
+        take three. Only for a connection in `_transaction`."""
+        recorded_at = _recorded_at(place)
+        placed = list(_placed(events, place, recorded_at, next_versions=True))
+        columns = (
+            [e.customer_id for e in events],
+            [e.topic for e in events],
+            [e.state for e in events],
+            [e.event_id for e in events],
+            [e.occurred_at for e in events],
+            [e.case_id for e in events],
+            [e.content_digest for e in events],
+            [version for _, version, _, _ in placed],
+            [position for _, _, position, _ in placed],
+            [chain for _, _, _, chain in placed],
+        )
+        with curs.connection.pipeline():
+            curs.execute(self._insert, (recorded_at, *columns), prepare=True)
+            curs.execute(_COMMIT)
+        first = place.last_position + 1
+        return list(range(first, first + len(events)))
+
+    def _select_keys(self, keys_table: str) -> bytes:
         query = self._keys_queries.get(keys_table)
         if query is None:
-            query = SQL(
-                "SELECT customer_id, wrapped_key FROM {} WHERE customer_id = ANY(%s)"
-            ).format(Identifier(keys_table))
+            query = (
+                SQL("SELECT customer_id, wrapped_key FROM {} WHERE customer_id = ANY(%s)")
+                .format(Identifier(keys_table))
+                .as_bytes(None)
+            )
             self._keys_queries[keys_table] = query
         return query
+
+    def _lock_table(self, curs: Cursor[DictRow]) -> None:
+        """The library's lock (see its `_lock_table`), its statements as bytes."""
+        for statement in self._lock_statements:
+            curs.execute(statement, prepare=True)
 
     def _known(self, curs: Cursor[DictRow], event_ids: list[str]) -> dict[str, tuple[int, bytes]]:
         if not event_ids:
@@ -266,7 +325,8 @@ class JourneyRecorder(PostgresApplicationRecorder):
 def _transaction(conn: Connection[DictRow]) -> Iterator[Cursor[DictRow]]:
     """A transaction whose BEGIN the caller sends in its first pipeline (saving
     the round trip of psycopg's own BEGIN): the connection is in autocommit mode
-    meanwhile; COMMIT at the end, ROLLBACK on any error."""
+    meanwhile; COMMIT at the end (unless the caller committed in its last
+    pipeline), ROLLBACK on any error."""
     conn.autocommit = True
     try:
         curs = conn.cursor()
@@ -277,10 +337,30 @@ def _transaction(conn: Connection[DictRow]) -> Iterator[Cursor[DictRow]]:
                 with suppress(psycopg.Error):
                     curs.execute(_ROLLBACK)
             raise
-        curs.execute(_COMMIT)
+        if conn.info.transaction_status != TransactionStatus.IDLE:  # not committed yet
+            curs.execute(_COMMIT)
     finally:
         if not conn.closed and conn.info.transaction_status == TransactionStatus.IDLE:
             conn.autocommit = False
+
+
+def _recorded_at(place: _Place) -> datetime:
+    """`recorded_at` of a write: now, never before the last stored event's."""
+    return max(datetime.now(UTC), place.last_recorded_at)
+
+
+def _placed(
+    events: Sequence[NewEvent], place: _Place, recorded_at: datetime, next_versions: bool
+) -> Iterator[tuple[NewEvent, int, int, bytes]]:
+    """Each event with its version, position and chain hash, after `place`."""
+    heads = dict(place.heads)  # this attempt's own: a refused one leaves `place` as it was
+    recorded = recorded_text(recorded_at)
+    for position, event in enumerate(events, start=place.last_position + 1):
+        head_version, previous = heads.get(event.customer_id, (0, GENESIS))
+        version = head_version + 1 if next_versions else event.version
+        chain = chain_link(previous, position, version, recorded, event.chain, event.state)
+        heads[event.customer_id] = (max(version, head_version), chain)
+        yield event, version, position, chain
 
 
 def _fresh(

@@ -55,6 +55,9 @@ class NewEvent(NamedTuple):
     chain: ChainParts
     before_state: bytes  # binary COPY fields of OWN_COLUMNS before `state`
     after_state: bytes  # ... and after it
+    topic: str  # the columns in `before_state` and `after_state` not above, for an INSERT
+    occurred_at: datetime | None
+    case_id: str | None
 
 
 def new_event(
@@ -78,6 +81,9 @@ def new_event(
         b"".join(
             (_text(event_id), _timestamp(occurred_at), _text(case_id), _bytes(content_digest))
         ),
+        stored.topic,
+        occurred_at,
+        case_id,
     )
 
 
