@@ -3,6 +3,8 @@ answered after its commit, and a bad request in a group fails only itself."""
 
 from __future__ import annotations
 
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -10,7 +12,7 @@ import psycopg
 import pytest
 
 from journey.adapters.postgres import EventConflict
-from journey.group_commit import GroupCommitter
+from journey.group_commit import BUSY_GROUP, GroupCommitter
 from journey.ingestion import AppendResult
 from journey.runtime import Store
 from tests.factories import event
@@ -55,3 +57,47 @@ def test_a_conflicting_request_fails_alone_and_its_group_commits(store: Store) -
         bad.result(timeout=30)
     assert all(g.result(timeout=30)[0].status == "created" for g in goods)
     committer.close()
+
+
+class GatedIngestor(CountingIngestor):
+    """Counts transactions and holds the first until `gate` is set."""
+
+    def __init__(self, store: Store):
+        super().__init__(store)
+        self.gate = threading.Event()
+        self.sizes: list[int] = []
+
+    def append_valid(self, events: Any) -> list[AppendResult]:
+        self.gate.wait(30)
+        self.sizes.append(len(events))
+        return super().append_valid(events)
+
+
+def test_under_load_a_group_stays_open_for_requests_that_come_just_after(
+    store: Store,
+) -> None:
+    ingestor = GatedIngestor(store)
+    committer = GroupCommitter(ingestor, gather_seconds=1.0)  # type: ignore[arg-type]
+    first = committer.submit(store.ingestor.validate([event()]))
+    time.sleep(0.2)  # the writer holds `first` alone, gated
+    busy = [committer.submit(store.ingestor.validate([event()])) for _ in range(BUSY_GROUP)]
+    ingestor.gate.set()
+    for done in [first, *busy]:
+        done.result(timeout=30)
+    late = [committer.submit(store.ingestor.validate([event()]))]
+    time.sleep(0.2)  # well within the gathering time: it joins the same group
+    late.append(committer.submit(store.ingestor.validate([event()])))
+    positions = [done.result(timeout=30)[0].position for done in late]
+    committer.close()
+    assert ingestor.sizes == [1, BUSY_GROUP, 2]
+    assert positions[1] == positions[0] + 1
+
+
+def test_when_idle_a_request_is_committed_without_waiting(store: Store) -> None:
+    committer = GroupCommitter(store.ingestor, gather_seconds=5.0)
+    events = store.ingestor.validate([event()])
+    started = time.monotonic()
+    committer.submit(events).result(timeout=30)
+    seconds = time.monotonic() - started
+    committer.close()
+    assert seconds < 2.5  # no wait for company: the last group was not busy
