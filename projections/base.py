@@ -22,7 +22,7 @@ from typing import Any, ClassVar, TypeAlias
 
 import orjson
 import psycopg
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.projection import Projection
 from psycopg import Cursor
@@ -36,6 +36,14 @@ from journey.sla import PolicyFor
 
 APPLICATION_NAME = "journey"  # the tracked application: positions are its notification ids
 Rows: TypeAlias = dict[str, list[tuple[Any, ...]]]  # a view's new rows by table role
+
+
+@dataclass(frozen=True)
+class Step(Tracking):
+    """The tracking position of a batch read after position `after`: its
+    transaction applies only while the view is still tracked at `after`."""
+
+    after: int = 0
 
 
 @dataclass(frozen=True)
@@ -116,10 +124,27 @@ class View(PostgresTrackingRecorder):
     @contextmanager
     def transaction(self, tracking: Tracking) -> Iterator[Cursor[DictRow]]:
         """One transaction for a batch's table changes and its tracking position:
-        exactly once, restartable. A position already recorded fails the batch."""
+        exactly once, restartable. A position already recorded fails the batch,
+        and so does a `Step` whose view is no longer tracked where the batch was
+        read from (another runner moved it, or a rebuild swapped in a copy that
+        is behind): its tracking row stays locked until the commit."""
         with self.datastore.transaction(commit=True) as curs:
+            if isinstance(tracking, Step):
+                self._claim(curs, tracking.after)
             yield curs
             self._insert_tracking(curs, tracking)
+
+    def _claim(self, curs: Cursor[DictRow], after: int) -> None:
+        curs.execute(
+            SQL("SELECT notification_id FROM {} WHERE application_name = %s FOR UPDATE").format(
+                Identifier(self.tracking_table_name)
+            ),
+            (APPLICATION_NAME,),
+        )
+        row = curs.fetchone()
+        tracked = row["notification_id"] if row else 0
+        if tracked != after:
+            raise IntegrityError(f"{self.name}: tracked at {tracked}, batch read after {after}")
 
     def position(self) -> int:
         return self.max_tracking_id(APPLICATION_NAME) or 0

@@ -3,18 +3,21 @@ and reported on. Add a projection by adding its class to `PROJECTIONS`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 
 from eventsourcing.postgres import PostgresDatastore
+from psycopg import Cursor
+from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from journey.adapters.postgres import JourneyRecorder
 from journey.runtime import Store
 from journey.sla_config import load_sla_config
 from projections import bulk
-from projections.base import BatchProjection, Context
+from projections.base import BatchProjection, Context, connect
 from projections.cases import CasesProjection
 from projections.contacts import ContactsProjection
 from projections.deflection import DeflectionProjection
@@ -28,6 +31,7 @@ PROJECTIONS: tuple[type[BatchProjection], ...] = (
     DeflectionProjection,
 )
 REBUILD_SUFFIX = "_next"
+REBUILD_LOCK = "journey projection rebuild: "  # advisory lock key, hashed with the name
 
 
 def context_for(store: Store) -> Context:
@@ -84,7 +88,51 @@ def rebuild(
     copy's tables in one transaction. `progress(advanced, head)`; `advanced` is
     negative once, undoing what was reported, when the bulk pass gives up."""
     classes = [by_name(name) for name in names]
-    fresh = _fresh(store, context, classes)
+    with _rebuilding(store.datastore, [c.name for c in classes]):
+        fresh = _fresh(store, context, classes)
+        try:
+            _fill(store, context, classes, fresh, progress)
+        except BaseException:
+            _drop(store.datastore, [t for p in fresh for t in p.view.table_names()])
+            raise
+        for projection in fresh:
+            _swap(
+                store.datastore,
+                projection.view.table_names(),
+                projection.view.name,
+                projection.name,
+            )
+    live = [build(c, store.datastore, context) for c in classes]
+    Runner(store.recorder, live).catch_up()
+
+
+class RebuildRunning(RuntimeError):
+    """Another rebuild of the same projection is under way."""
+
+
+@contextmanager
+def _rebuilding(datastore: PostgresDatastore, names: list[str]) -> Iterator[None]:
+    """Hold a session advisory lock per projection for the whole rebuild: a second
+    rebuild of one of them is refused instead of dropping the first's tables."""
+    with connect(datastore, autocommit=True) as conn:
+        for name in names:
+            row = conn.execute(
+                "SELECT pg_try_advisory_lock(hashtext(%s)) AS taken", (REBUILD_LOCK + name,)
+            ).fetchone()
+            if not (row and row[0]):
+                raise RebuildRunning(f"a rebuild of {name} is already running")
+        yield  # the locks go with the connection
+
+
+def _fill(
+    store: Store,
+    context: Context,
+    classes: Sequence[type[BatchProjection]],
+    fresh: list[BatchProjection],
+    progress: Callable[[int, int], None],
+) -> None:
+    """Fill the fresh copies up to the log's head: the bulk pass, else the batch
+    path from 0; then the runner catches up with what was appended meanwhile."""
     head = _head(store.recorder)
     read = 0
 
@@ -95,12 +143,8 @@ def rebuild(
 
     if head and not bulk.load(fresh, head, loading):
         progress(-read, head)
-        fresh = _fresh(store, context, classes)
+        fresh[:] = _fresh(store, context, classes)
     Runner(store.recorder, fresh).catch_up(lambda n: progress(n, _head(store.recorder)))
-    for projection in fresh:
-        _swap(store.datastore, projection.view.table_names(), projection.view.name, projection.name)
-    live = [build(c, store.datastore, context) for c in classes]
-    Runner(store.recorder, live).catch_up()
 
 
 def _fresh(
@@ -123,9 +167,13 @@ def _head(recorder: JourneyRecorder) -> int:
 
 def _exists(datastore: PostgresDatastore, table: str) -> bool:
     with datastore.transaction(commit=False) as curs:
-        curs.execute("SELECT to_regclass(%s) IS NOT NULL AS found", (table,))
-        row = curs.fetchone()
-        return bool(row and row["found"])
+        return _found(curs, table)
+
+
+def _found(curs: Cursor[DictRow], table: str) -> bool:
+    curs.execute("SELECT to_regclass(%s) IS NOT NULL AS found", (table,))
+    row = curs.fetchone()
+    return bool(row and row["found"])
 
 
 def _drop(datastore: PostgresDatastore, tables: list[str]) -> None:
@@ -135,8 +183,18 @@ def _drop(datastore: PostgresDatastore, tables: list[str]) -> None:
 
 
 def _swap(datastore: PostgresDatastore, tables: list[str], new: str, old: str) -> None:
-    """Drop the old copy and give the new one its names, tables and indexes alike."""
+    """Drop the old copy and give the new one its names, tables and indexes alike.
+    The tracking tables are locked first: a runner's batch transaction starts by
+    locking its tracking row (`View.transaction`), so it either commits before the
+    swap or finds the swapped-in copy's position and leaves the batch to its next
+    step, never a deadlock between the two."""
     with datastore.transaction(commit=True) as curs:
+        tracking = [t for t in tables if t.endswith("_tracking")]
+        for table in [old + t.removeprefix(new) for t in tracking] + tracking:
+            if _found(curs, table):
+                curs.execute(
+                    SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(Identifier(table))
+                )
         for table in tables:
             target = old + table.removeprefix(new)
             curs.execute(SQL("DROP TABLE IF EXISTS {}").format(Identifier(target)))

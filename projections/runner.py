@@ -18,13 +18,13 @@ from threading import Event
 from typing import Any
 
 import psycopg
-from eventsourcing.persistence import IntegrityError, OperationalError, Tracking
+from eventsourcing.persistence import IntegrityError, OperationalError
 from psycopg.sql import SQL, Identifier
 
 from journey.adapters.postgres import JourneyRecorder
 from journey.events import TYPE_BY_TOPIC
 from journey.facts import Fact, fact_from_stored
-from projections.base import APPLICATION_NAME, BatchProjection, connect
+from projections.base import APPLICATION_NAME, BatchProjection, Step, connect
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 2000
@@ -81,9 +81,9 @@ class Runner:
         types = {TYPE_BY_TOPIC[topic] for topic in projection.topics}
         mine = [f for f in facts if f.position > position and f.type in types]
         try:
-            projection.process_batch(mine, Tracking(APPLICATION_NAME, last))
-        except IntegrityError:
-            log.info("%s: batch to %s already applied elsewhere", projection.name, last)
+            projection.process_batch(mine, Step(APPLICATION_NAME, last, after=position))
+        except IntegrityError as error:  # the next step reads the position again
+            log.info("%s: batch to %s not applied: %s", projection.name, last, error)
 
     def catch_up(self, progress: Callable[[int], None] = lambda _: None) -> None:
         while advanced := self.step():
