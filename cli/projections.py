@@ -11,7 +11,14 @@ from rich.table import Table
 
 from journey.runtime import open_store
 from journey.settings import Settings
-from projections.registry import PROJECTIONS, by_name, context_for, rebuild, status
+from projections.registry import (
+    PROJECTIONS,
+    RebuildRunning,
+    by_name,
+    context_for,
+    rebuild,
+    status,
+)
 
 projections = typer.Typer(help="Projection positions, lag and rebuilds.", no_args_is_help=True)
 console = Console()
@@ -64,5 +71,10 @@ def rebuild_some(
             speed = progress.tasks[task].speed
             progress.update(task, rate=f"{speed:,.0f}" if speed else "-")
 
-        rebuild(store, context_for(store), names, advance)
+        try:
+            rebuild(store, context_for(store), names, advance)
+        except RebuildRunning as error:
+            progress.stop()
+            console.print(f"[red]{error}; nothing was changed")
+            raise typer.Exit(1) from None
     console.print(f"[green]rebuilt and swapped in: {', '.join(names)}")

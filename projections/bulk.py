@@ -156,50 +156,62 @@ def _fill_in_workers(
     progress: Callable[[int], None],
 ) -> None:
     """One worker process per range, forked: it inherits the projections and
-    their configuration, and opens its own connection."""
+    their configuration, and opens its own connections. The first failure stops
+    the others (their transactions roll back)."""
     fork = multiprocessing.get_context("fork")
     pipes, workers = [], []
-    with warnings.catch_warnings():  # the workers use none of the parent's threads' state
-        warnings.filterwarnings("ignore", "This process .* is multi-threaded", DeprecationWarning)
-        for customers in ranges:
-            receiver, sender = fork.Pipe(duplex=False)
-            worker = fork.Process(
-                target=_worker, args=(projections, head, customers, sender), daemon=True
+    waiting: list[Connection] = []
+    try:
+        with warnings.catch_warnings():  # the workers use none of the parent's threads' state
+            warnings.filterwarnings(
+                "ignore", "This process .* is multi-threaded", DeprecationWarning
             )
-            worker.start()
-            sender.close()
-            pipes.append(receiver)
-            workers.append(worker)
-    failures: list[str] = []
-    waiting: list[Connection] = list(pipes)
-    while waiting:
-        for ready in wait(waiting):
-            assert isinstance(ready, Connection)
-            try:
-                message = ready.recv()
-            except EOFError:
-                message = "the worker died"
-            if isinstance(message, int):
-                progress(message)
-            else:
-                failures += [message] if message else []
-                waiting.remove(ready)
-    for pipe, worker in zip(pipes, workers, strict=True):
-        pipe.close()
-        worker.join()
-    if failures:
-        raise RuntimeError(f"bulk rebuild failed: {failures[0]}")
+            for customers in ranges:
+                receiver, sender = fork.Pipe(duplex=False)
+                worker = fork.Process(
+                    target=_worker, args=(projections, head, customers, sender), daemon=True
+                )
+                worker.start()
+                sender.close()
+                pipes.append(receiver)
+                workers.append(worker)
+        waiting = list(pipes)
+        while waiting:
+            for ready in wait(waiting):
+                assert isinstance(ready, Connection)
+                try:
+                    message = ready.recv()
+                except EOFError:
+                    message = "a worker died"
+                if isinstance(message, int):
+                    progress(message)
+                elif message:
+                    raise RuntimeError(f"bulk rebuild failed: {message}")
+                else:
+                    waiting.remove(ready)
+    finally:
+        for pipe, worker in zip(pipes, workers, strict=True):
+            if worker.is_alive() and pipe in waiting:
+                worker.terminate()
+            worker.join()
+            pipe.close()
 
 
 def _worker(
     projections: Sequence[BatchProjection], head: int, customers: Range, sender: Connection
 ) -> None:
+    """A forked worker's life. It ends with `os._exit`, never through Python's
+    exit path: that would flush and print on streams and locks inherited from the
+    parent in whatever state the fork found them (a progress bar's, say)."""
+    status = 0
     try:
         _fill_range(projections, head, customers, sender.send)
         sender.send("")
     except BaseException as error:
-        sender.send(f"{type(error).__name__}: {error}")
-        raise
+        with suppress(BaseException):
+            sender.send(f"{type(error).__name__}: {error}")
+        status = 1
+    os._exit(status)
 
 
 def _fill_range(
