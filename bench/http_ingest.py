@@ -10,13 +10,14 @@ Python client threads took CPU from the very server they were timing."""
 from __future__ import annotations
 
 import tempfile
+import time
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from bench.database import fresh_database
+from bench.database import BenchDatabase, fresh_database
 from bench.library_path import library_saves
 from bench.report import Goal, Row
 from bench.scale import Scale
@@ -39,6 +40,7 @@ def run(scale: Scale, server: str) -> list[Row]:
             library = library_saves(store, scale)
         with served(db, "--no-projections") as process:
             batches = _load(process.port, key, scale, _batch_templates(scale.threads), 1)
+            _settle(db)  # wrk leaves its last requests unanswered: the server finishes them
             singles = _load(process.port, key, scale, [_single_template()], scale.threads * 50)
             serve_rss = process.peak_rss()
         with db.admin() as conn, tempfile.TemporaryDirectory(prefix="journey-bench-") as folder:
@@ -81,6 +83,18 @@ def run(scale: Scale, server: str) -> list[Row]:
             Goal("measured", "<=", 500, " MB"),
         ),
     ]
+
+
+def _settle(db: BenchDatabase, quiet_seconds: float = 0.5) -> None:
+    """Wait until no event has been stored for `quiet_seconds`."""
+    with db.admin() as conn:
+        last = None
+        while True:
+            row = conn.execute("SELECT max(notification_id) FROM journey_events").fetchone()
+            if row == last:
+                return
+            last = row
+            time.sleep(quiet_seconds)
 
 
 def _load(port: int, key: str, scale: Scale, templates: list[str], slots: int) -> Load:
