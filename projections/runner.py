@@ -57,7 +57,8 @@ class Runner:
         return "+".join(p.view.name for p in self.projections)
 
     def step(self) -> int:
-        """Process one batch; the number of positions advanced (0: caught up)."""
+        """Process one batch; the number of positions advanced (0: caught up, or
+        no view took the batch)."""
         positions = {id(p): p.view.position() for p in self.projections}
         start = min(positions.values())
         head = self.recorder.max_notification_id() or 0
@@ -69,21 +70,25 @@ class Runner:
         facts = [fact_from_stored(*row) for row in rows if row[2] in topics]
         behind = [p for p in self.projections if positions[id(p)] < last]
         if self._side_by_side is None:
-            for projection in behind:
-                self._apply(projection, positions[id(projection)], facts, last)
+            applied = [self._apply(p, positions[id(p)], facts, last) for p in behind]
         else:  # their transactions run side by side: the database works while Python folds
             apply = lambda p: self._apply(p, positions[id(p)], facts, last)  # noqa: E731
-            list(self._side_by_side.map(apply, behind))
-        return last - start
+            applied = list(self._side_by_side.map(apply, behind))
+        return last - start if any(applied) else 0
 
     @staticmethod
-    def _apply(projection: BatchProjection, position: int, facts: list[Fact], last: int) -> None:
+    def _apply(projection: BatchProjection, position: int, facts: list[Fact], last: int) -> bool:
+        """Apply the batch's part after `position`; False when the view had moved
+        (another runner applied it, or a rebuild swapped in another copy): the
+        next step reads the position again."""
         types = {TYPE_BY_TOPIC[topic] for topic in projection.topics}
         mine = [f for f in facts if f.position > position and f.type in types]
         try:
             projection.process_batch(mine, Step(APPLICATION_NAME, last, after=position))
-        except IntegrityError as error:  # the next step reads the position again
+        except IntegrityError as error:
             log.info("%s: batch to %s not applied: %s", projection.name, last, error)
+            return False
+        return True
 
     def catch_up(self, progress: Callable[[int], None] = lambda _: None) -> None:
         while advanced := self.step():
