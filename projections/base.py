@@ -117,9 +117,10 @@ class View(PostgresTrackingRecorder):
             if found:
                 copy_rows(curs, self.table(role), self.COLUMNS[role], found)
 
-    def loaded(self, curs: Cursor[DictRow]) -> None:
-        """Called once the bulk path has copied in every customer's rows; a view
-        whose rows need a pass over the whole table (a join) makes it here."""
+    def loaded(self, curs: Cursor[DictRow], head: int) -> None:
+        """Called once the bulk path has copied in every customer's rows up to log
+        position `head`; a view whose rows need a pass over the whole table (a
+        join) makes it here."""
 
     @contextmanager
     def transaction(self, tracking: Tracking) -> Iterator[Cursor[DictRow]]:

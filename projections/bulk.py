@@ -80,7 +80,7 @@ def load(
     with datastore.transaction(commit=True) as curs:
         curs.execute("SET LOCAL jit = off")  # blind estimates (no statistics yet) would JIT
         for projection in projections:
-            projection.view.loaded(curs)
+            projection.view.loaded(curs, head)
             projection.view._insert_tracking(curs, Tracking(APPLICATION_NAME, head))
     return True
 

@@ -4,9 +4,12 @@ Question: how often does a helpful self-service use (help article, FAQ, bot)
 spare the customer a contact? A use is *deflected* when it was marked helpful
 and the same customer made no inbound contact within the 24 hours after it.
 Reads: `self_service.used` and `contact.inbound`.
-How: uses and contacts are kept per customer; each batch re-judges the uses of
-the customers it touches, so a late contact undoes a deflection where it
-occurred (a rebuild copies every customer's in, then judges all uses at once). Uses younger than 24 hours are reported as pending at query time.
+How: uses are kept with their flag; each batch re-judges the uses of the
+customers it touches against their inbound contacts in the log (up to the
+batch's last position, through the events table's timeline index), so a late
+contact undoes a deflection where it occurred. A rebuild copies every
+customer's uses in, then judges them all at once. Uses younger than 24 hours
+are reported as pending at query time.
 Rebuild: `journey projections rebuild deflection_v1`, or bump the suffix of `name`.
 """
 
@@ -33,48 +36,44 @@ class DeflectionView(View):
         "position bigint NOT NULL, occurred_at timestamptz NOT NULL, channel text NOT NULL, "
         "helpful boolean, deflected boolean NOT NULL DEFAULT false, "
         "PRIMARY KEY (customer_id, position))",
-        "contacts": "CREATE TABLE IF NOT EXISTS {table} (customer_id text NOT NULL, "
-        "position bigint NOT NULL, occurred_at timestamptz NOT NULL, "
-        "PRIMARY KEY (customer_id, position))",
     }
     COLUMNS: ClassVar[dict[str, tuple[str, ...]]] = {
         "main": ("text", "int8", "timestamptz", "text", "bool", "bool"),
-        "contacts": ("text", "int8", "timestamptz"),
     }
     INDEXES: ClassVar[dict[str, tuple[str, str]]] = {
         "occurred": ("main", "CREATE INDEX IF NOT EXISTS {index} ON {table} (occurred_at)"),
     }
 
-    def record(self, uses: Sequence[Fact], contacts: Sequence[Fact], tracking: Tracking) -> None:
+    def record(self, uses: Sequence[Fact], customers: list[str], tracking: Tracking) -> None:
         with self.transaction(tracking) as curs:
-            self.copy(curs, _rows(uses, contacts))
-            self._judge(curs, sorted({f.customer_id for f in [*uses, *contacts]}))
+            self.copy(curs, _rows(uses))
+            self._judge(curs, customers, tracking.notification_id)
 
-    def loaded(self, curs: Cursor[DictRow]) -> None:
-        self._judge(curs, None)
+    def loaded(self, curs: Cursor[DictRow], head: int) -> None:
+        self._judge(curs, None, head)
 
-    def _judge(self, curs: Cursor[DictRow], customers: list[str] | None) -> None:
-        """Set the `deflected` flag of the uses of `customers` (None: of everyone)."""
+    def _judge(self, curs: Cursor[DictRow], customers: list[str] | None, upto: int) -> None:
+        """Set the `deflected` flag of the uses of `customers` (None: of everyone)
+        from their inbound contacts in the log up to position `upto`."""
         curs.execute(
             self.sql(
                 "UPDATE {u} AS u SET deflected = coalesce(u.helpful, false) AND NOT EXISTS ("
-                "SELECT 1 FROM {c} AS c WHERE c.customer_id = u.customer_id "
-                "AND c.occurred_at > u.occurred_at AND c.occurred_at <= u.occurred_at "
-                "+ %s) WHERE %s::text[] IS NULL OR u.customer_id = ANY(%s)",
+                "SELECT 1 FROM journey_events AS e WHERE e.originator_id = u.customer_id "
+                "AND e.occurred_at > u.occurred_at AND e.occurred_at <= u.occurred_at + %s "
+                "AND e.topic = %s AND e.notification_id <= %s) "
+                "WHERE %s::text[] IS NULL OR u.customer_id = ANY(%s)",
                 u="main",
-                c="contacts",
             ),
-            (WINDOW, customers, customers),
+            (WINDOW, TOPIC_BY_TYPE["contact.inbound"], upto, customers, customers),
         )
 
 
-def _rows(uses: Sequence[Fact], contacts: Sequence[Fact]) -> Rows:
+def _rows(uses: Sequence[Fact]) -> Rows:
     return {
         "main": [
             (f.customer_id, f.position, f.occurred_at, f.channel, f.data.get("helpful"), False)
             for f in uses
-        ],
-        "contacts": [(f.customer_id, f.position, f.occurred_at) for f in contacts],
+        ]
     }
 
 
@@ -86,11 +85,7 @@ class DeflectionProjection(BatchProjection):
     def process_batch(self, facts: Sequence[Fact], tracking: Tracking) -> None:
         assert isinstance(self.view, DeflectionView)
         uses = [f for f in facts if f.type == "self_service.used"]
-        contacts = [f for f in facts if f.type == "contact.inbound"]
-        self.view.record(uses, contacts, tracking)
+        self.view.record(uses, sorted({f.customer_id for f in facts}), tracking)
 
     def fold_customer(self, facts: Sequence[Fact]) -> Rows:
-        return _rows(
-            [f for f in facts if f.type == "self_service.used"],
-            [f for f in facts if f.type == "contact.inbound"],
-        )
+        return _rows([f for f in facts if f.type == "self_service.used"])
