@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -90,6 +91,15 @@ class TypeRule:
     data: type[_Strict]
     required: tuple[str, ...]
 
+    @cached_property
+    def empty(self) -> dict[str, Any] | None:
+        """What an absent or empty `data` becomes (the defaults), or None when the
+        type requires some `data`: worked out once, not per event."""
+        try:
+            return self.data.model_validate({}).model_dump(exclude_none=True)
+        except ValidationError:
+            return None
+
 
 TYPE_RULES: dict[str, TypeRule] = {
     "contact.inbound": TypeRule(ContactData, ("channel",)),
@@ -132,6 +142,9 @@ class EventIn(_Strict):
         for name in rule.required:
             if getattr(self, name) is None:
                 raise _FieldError(name, f"required for type {self.type}")
+        if not self.data and rule.empty is not None:  # most events: no data, or defaults
+            object.__setattr__(self, "data", dict(rule.empty))
+            return self
         try:
             data = rule.data.model_validate(self.data)
         except ValidationError as error:
