@@ -83,6 +83,11 @@ class KeyStore:
     def _load_or_create(self, customer_ids: list[str]) -> dict[str, DataKey]:
         fresh = {c: wrap_key(self._master, c, new_data_key()) for c in customer_ids}
         with self._pool.connection() as conn, conn.transaction():
+            # No wait for this commit's WAL flush: an append that uses these keys
+            # commits later, and its flush covers this commit too. Were the keys
+            # lost in a crash before that, the recorder's check under its lock
+            # (`StaleDataKey`) makes the writer seal again with new ones.
+            conn.execute("SET LOCAL synchronous_commit TO OFF")
             conn.execute(
                 "INSERT INTO journey_keys (customer_id, wrapped_key) "
                 "SELECT * FROM unnest(%s::text[], %s::bytea[]) ON CONFLICT (customer_id) DO "
