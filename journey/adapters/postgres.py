@@ -43,6 +43,7 @@ from journey.adapters.rows import (
     copy_row,
     microseconds,
     new_event,
+    own_columns,
 )
 from journey.chain import GENESIS, chain_link, recorded_text
 
@@ -275,14 +276,15 @@ class JourneyRecorder(PostgresApplicationRecorder):
         take three. Only for a connection in `_transaction`."""
         recorded_at = _recorded_at(place)
         placed = list(_placed(events, place, recorded_at, next_versions=True))
+        own = [own_columns(e) for e in events]
         columns = (
             [e.customer_id for e in events],
-            [e.topic for e in events],
+            [topic for topic, _, _, _, _ in own],
             [e.state for e in events],
-            [e.event_id for e in events],
-            [e.occurred_at for e in events],
-            [e.case_id for e in events],
-            [e.content_digest for e in events],
+            [event_id for _, event_id, _, _, _ in own],
+            [occurred_at for _, _, occurred_at, _, _ in own],
+            [case_id for _, _, _, case_id, _ in own],
+            [digest for _, _, _, _, digest in own],
             [version for _, version, _, _ in placed],
             [position for _, _, position, _ in placed],
             [chain for _, _, _, chain in placed],

@@ -35,6 +35,7 @@ TRAILER = b"\xff\xff"
 _FIELD_COUNT = struct.pack(">h", len(COLUMNS))
 _NULL = struct.pack(">i", -1)
 _LENGTH = struct.Struct(">i")
+_INT8 = struct.Struct(">q")
 _STORE_FIELDS = struct.Struct(">iqiqiqi")  # three int8/timestamptz fields, the hash's length
 _HASH_BYTES = 32
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # PostgreSQL's timestamp epoch
@@ -55,9 +56,6 @@ class NewEvent(NamedTuple):
     chain: ChainParts
     before_state: bytes  # binary COPY fields of OWN_COLUMNS before `state`
     after_state: bytes  # ... and after it
-    topic: str  # the columns in `before_state` and `after_state` not above, for an INSERT
-    occurred_at: datetime | None
-    case_id: str | None
 
 
 def new_event(
@@ -81,10 +79,39 @@ def new_event(
         b"".join(
             (_text(event_id), _timestamp(occurred_at), _text(case_id), _bytes(content_digest))
         ),
-        stored.topic,
-        occurred_at,
-        case_id,
     )
+
+
+def own_columns(
+    event: NewEvent,
+) -> tuple[str, str | None, datetime | None, str | None, bytes | None]:
+    """(topic, event id, occurred_at, case id, content digest) read back from the
+    encoded fields, for an INSERT of a few events (a named tuple of the values
+    themselves would cost every imported event more to send between processes)."""
+    _, topic = _fields(event.before_state)
+    event_id, occurred_at, case_id, digest = _fields(event.after_state)
+    assert topic is not None
+    return (
+        topic.decode(),
+        None if event_id is None else event_id.decode(),
+        None if occurred_at is None else _EPOCH + _MICROSECOND * _INT8.unpack(occurred_at)[0],
+        None if case_id is None else case_id.decode(),
+        digest,
+    )
+
+
+def _fields(encoded: bytes) -> list[bytes | None]:
+    fields: list[bytes | None] = []
+    at = 0
+    while at < len(encoded):
+        (length,) = _LENGTH.unpack_from(encoded, at)
+        at += 4
+        if length < 0:
+            fields.append(None)
+        else:
+            fields.append(encoded[at : at + length])
+            at += length
+    return fields
 
 
 def copy_row(event: NewEvent, version: int, position: int, recorded_at: int, chain: bytes) -> bytes:

@@ -1,0 +1,30 @@
+"""Rows of the events table: the columns an event decides alone, encoded once as
+binary COPY fields, read back exactly for the few-events INSERT."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from eventsourcing.persistence import StoredEvent
+
+from journey.adapters.rows import new_event, own_columns
+
+TOPIC = "journey.events:ContactInbound"
+
+
+@pytest.mark.parametrize(
+    ("event_id", "occurred_at", "case_id", "digest"),
+    [
+        ("e-1", datetime(2026, 3, 2, 6, 15, 0, 123456, tzinfo=UTC), "case-9", bytes(range(32))),
+        (None, None, None, None),
+        ("ü/é:1", datetime(1999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC), None, b""),
+        ("e-2", datetime(2000, 1, 1, tzinfo=UTC), "c", None),
+    ],
+)
+def test_own_columns_read_back_what_was_encoded(
+    event_id: str | None, occurred_at: datetime | None, case_id: str | None, digest: bytes | None
+) -> None:
+    stored = StoredEvent("cust-1", 0, TOPIC, b'{"id":"x"}')
+    encoded = new_event(stored, event_id, occurred_at, case_id, digest)
+    assert own_columns(encoded) == (TOPIC, event_id, occurred_at, case_id, digest)
