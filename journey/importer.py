@@ -97,13 +97,25 @@ def _preparing(
         with ThreadPoolExecutor(1, thread_name_prefix="import-prepare") as executor:
             yield lambda chunk: executor.submit(_prepare, ingestor, chunk), 1
         return
-    with ProcessPoolExecutor(
-        preparers.processes,
-        mp_context=multiprocessing.get_context("spawn"),  # no fork of pools and threads
-        initializer=_start_preparer,
-        initargs=(preparers.make_ingestor,),
-    ) as executor:
-        yield lambda chunk: executor.submit(_prepare_here, chunk), 2 * preparers.processes
+    with (
+        ThreadPoolExecutor(1, thread_name_prefix="import-prepare") as here,
+        ProcessPoolExecutor(
+            preparers.processes,
+            mp_context=multiprocessing.get_context("spawn"),  # no fork of pools and threads
+            initializer=_start_preparer,
+            initargs=(preparers.make_ingestor,),
+        ) as executor,
+    ):
+        # A preparer takes about half a second to start (imports, a connection):
+        # start them all now, and prepare chunks here until the first is ready.
+        started = [executor.submit(_started) for _ in range(preparers.processes)]
+
+        def prepare(chunk: Lines) -> Future[_Prepared]:
+            if not any(future.done() for future in started):
+                return here.submit(_prepare, ingestor, chunk)
+            return executor.submit(_prepare_here, chunk)
+
+        yield prepare, 2 * preparers.processes
 
 
 _ingestor: Ingestor | None = None  # a preparer process's own
@@ -118,6 +130,10 @@ def _start_preparer(make_ingestor: Callable[[], Ingestor]) -> None:
     # A preparer keeps no garbage cycles: collect seldom (about 2 us less per event).
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)
+
+
+def _started() -> bool:
+    return _ingestor is not None
 
 
 def _prepare_here(chunk: Lines) -> _Prepared:

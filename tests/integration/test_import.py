@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +15,9 @@ import orjson
 import pytest
 
 from journey.adapters.audit import audit_service
-from journey.importer import import_lines
-from journey.runtime import Store
+from journey.importer import Preparers, import_lines
+from journey.ingestion import Ingestor
+from journey.runtime import Store, _preparer_ingestor
 from journey.settings import Settings
 from tests.factories import event
 
@@ -100,3 +103,30 @@ def test_the_command_prints_a_summary_and_exits_non_zero_on_rejects(
     assert done.returncode == 1, done.stderr
     assert "created 1, duplicate 0, rejected 1" in done.stderr
     assert "line 2: occurred_at" in done.stderr
+
+
+def slow_preparer(settings: Settings, url: str) -> Ingestor:
+    """A preparer process's ingestor that takes `SLOW_START` seconds to start."""
+    time.sleep(SLOW_START)
+    return _preparer_ingestor(settings, url)
+
+
+SLOW_START = 4.0
+
+
+def test_chunks_are_prepared_here_while_the_preparer_processes_start(store: Store) -> None:
+    """Preparers that take long to start do not hold the import up: the importing
+    process prepares the chunks itself meanwhile."""
+    events = [event(customer_id=f"early-{n % 3}", id=f"early-e{n}") for n in range(40)]
+    preparers = Preparers(2, partial(slow_preparer, store.settings, store.database_url))
+    written: list[float] = []
+    started = time.monotonic()
+    summary = import_lines(
+        store.ingestor,
+        lines(*events),
+        progress=lambda _: written.append(time.monotonic() - started),
+        batch_lines=10,
+        preparers=preparers,
+    )
+    assert summary.created == 40
+    assert written[0] < SLOW_START / 2  # written long before any preparer was ready
