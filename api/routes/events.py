@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Header, Query, Request
+from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response, StreamingResponse
@@ -110,19 +111,17 @@ async def read_body(request: Request) -> bytes:
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-@router.post(
-    "/v1/events",
-    status_code=201,
-    response_model=AppendOut,
-    openapi_extra={**_BODY, **BEARER_SECURITY},
-    responses={
-        200: {"model": AppendOut, "description": "every event was a duplicate"},
-        409: {"description": "an id is already stored with other content"},
-        408: {"description": "the client stalled while sending the body"},
-        413: {"description": "the body is too large"},
-        415: {"description": "the body is not application/json"},
-    },
-)
+class DirectRoute(APIRoute):
+    """A route whose endpoint takes the `Request` and answers the `Response`
+    itself: FastAPI's per-request handling (dependency solving, body and response
+    models) is skipped, a tenth of a single-event POST's time. The OpenAPI
+    operation is FastAPI's as for any route; the key is checked in the endpoint."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        endpoint: Callable[[Request], Coroutine[Any, Any, Response]] = self.endpoint
+        return endpoint
+
+
 async def append_events(request: Request) -> Response:
     """Append one event or an atomic batch of up to 1000 (201 if any was created, else 200)."""
     authorize(request, "events:write")  # not a dependency: see `api.deps.authorize`
@@ -148,6 +147,24 @@ async def append_events(request: Request) -> Response:
         "results": [{"id": r.id, "status": r.status, "position": r.position} for r in results]
     }
     return Response(orjson.dumps(answer), 201 if created else 200, media_type="application/json")
+
+
+router.add_api_route(
+    endpoint=append_events,
+    methods=["POST"],
+    path="/v1/events",
+    route_class_override=DirectRoute,
+    status_code=201,
+    response_model=AppendOut,
+    openapi_extra={**_BODY, **BEARER_SECURITY},
+    responses={
+        200: {"model": AppendOut, "description": "every event was a duplicate"},
+        409: {"description": "an id is already stored with other content"},
+        408: {"description": "the client stalled while sending the body"},
+        413: {"description": "the body is too large"},
+        415: {"description": "the body is not application/json"},
+    },
+)
 
 
 def feed_page(services: Services, after: int, limit: int, pii: bool) -> list[dict[str, Any]]:
