@@ -4,6 +4,7 @@ its place in the store and the previous event's hash in the same stream."""
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -45,10 +46,24 @@ def chain_parts(
     content_digest: bytes | None,
 ) -> ChainParts:
     return (
-        dumps(customer_id),
-        dumps([topic, event_id, _instant(occurred_at), case_id])[1:-1],
-        dumps(content_digest.hex() if content_digest is not None else None),
+        _json(customer_id),
+        b",".join((_json(topic), _json(event_id), _json(_instant(occurred_at)), _json(case_id))),
+        b"null" if content_digest is None else b'"%s"' % content_digest.hex().encode(),
     )
+
+
+_PLAIN = re.compile(r'[^"\\\x00-\x1f]*').fullmatch  # what JSON leaves as it is
+
+
+def _json(value: str | None) -> bytes:
+    """The JSON of a string (or null), byte for byte as orjson writes it: the
+    header's fields are mostly plain ASCII identifiers, quoted without orjson
+    (a third of an event's encoding time)."""
+    if value is None:
+        return b"null"
+    if value.isascii() and _PLAIN(value):
+        return b'"%s"' % value.encode()
+    return dumps(value)
 
 
 def recorded_text(recorded_at: datetime) -> bytes:
