@@ -16,9 +16,12 @@ from journey.adapters.database import ConnectionParams, ensure_database, resolve
 from journey.adapters.keys import KeyStore
 from journey.adapters.postgres import JourneyRecorder
 from journey.application import JourneyApplication, application_env
-from journey.importer import Preparers
+from journey.importer import BATCH_LINES, Preparers
 from journey.ingestion import Ingestor
 from journey.settings import Settings
+
+KEY_CACHE = 50_000  # a data key in memory (with its AES-GCM context) takes about 2.5 kB
+PREPARER_KEY_CACHE = 2 * BATCH_LINES  # a preparer needs a chunk's keys at a time
 
 
 @dataclass
@@ -57,21 +60,24 @@ def database_url(settings: Settings) -> str:
     return url
 
 
-def open_store(settings: Settings, url: str | None = None, pool_size: int = 4) -> Store:
-    """Connect to the (migrated) database as the application's role."""
+def open_store(
+    settings: Settings, url: str | None = None, pool_size: int = 4, key_cache: int = KEY_CACHE
+) -> Store:
+    """Connect to the (migrated) database as the application's role, with up to
+    `key_cache` customers' data keys kept in memory."""
     url = url or database_url(settings)
     params = ConnectionParams.from_url(url)
     env = application_env(params.as_eventsourcing_env(), settings.db_role, pool_size)
     app = JourneyApplication(env=env)
     recorder = app.recorder
     assert isinstance(recorder, JourneyRecorder)
-    keys = KeyStore(recorder.datastore.pool, settings.master_key)
+    keys = KeyStore(recorder.datastore.pool, settings.master_key, key_cache)
     ingestor = Ingestor(recorder, keys)
     return Store(settings, url, app, recorder, keys, ingestor)
 
 
 def _preparer_ingestor(settings: Settings, url: str) -> Ingestor:
     """A preparer process's ingestor; its store closes when the process exits."""
-    store = open_store(settings, url, pool_size=1)
+    store = open_store(settings, url, pool_size=1, key_cache=PREPARER_KEY_CACHE)
     Finalize(None, store.close, exitpriority=10)
     return store.ingestor

@@ -33,7 +33,7 @@ class DataKey:
 
 
 class KeyStore:
-    def __init__(self, pool: ConnectionPool[Any], master_key: bytes, cache_size: int = 50_000):
+    def __init__(self, pool: ConnectionPool[Any], master_key: bytes, cache_size: int):
         self._pool = pool
         self._master = master_key
         self._cache: OrderedDict[str, DataKey] = OrderedDict()
