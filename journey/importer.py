@@ -12,12 +12,9 @@ the same id wins as it would in one process.
 
 from __future__ import annotations
 
-import gc
-import multiprocessing
-import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
@@ -28,11 +25,13 @@ import orjson
 from journey.adapters.postgres import EventConflict, StaleDataKey
 from journey.adapters.rows import NewEvent
 from journey.ingestion import AppendResult, BatchRejected, Ingestor
+from journey.preparers import Preparers
+from journey.preparers import ingestor as preparer_ingestor
+from journey.preparers import started as preparer_started
 from journey.validation import EventIn
 
 BATCH_LINES = 1000
 MAX_REPORTED = 1000
-PREPARER_NICENESS = 10
 Lines = list[tuple[int, bytes]]  # (line number, line)
 
 
@@ -47,16 +46,6 @@ class ImportSummary:
         self.rejected += 1
         if len(self.rejects) < MAX_REPORTED:
             self.rejects.append((line_number, reason))
-
-
-@dataclass(frozen=True)
-class Preparers:
-    """Processes that prepare chunks while this one writes. `make_ingestor` builds
-    each process's own ingestor (its own connection for data keys); it must be
-    picklable, e.g. `journey.runtime.Store.preparers`."""
-
-    processes: int
-    make_ingestor: Callable[[], Ingestor]
 
 
 class _Prepared(NamedTuple):
@@ -99,16 +88,11 @@ def _preparing(
         return
     with (
         ThreadPoolExecutor(1, thread_name_prefix="import-prepare") as here,
-        ProcessPoolExecutor(
-            preparers.processes,
-            mp_context=multiprocessing.get_context("spawn"),  # no fork of pools and threads
-            initializer=_start_preparer,
-            initargs=(preparers.make_ingestor,),
-        ) as executor,
+        preparers.pool() as executor,
     ):
         # A preparer takes about half a second to start (imports, a connection):
         # start them all now, and prepare chunks here until the first is ready.
-        started = [executor.submit(_started) for _ in range(preparers.processes)]
+        started = [executor.submit(preparer_started) for _ in range(preparers.processes)]
 
         def prepare(chunk: Lines) -> Future[_Prepared]:
             if not any(future.done() for future in started):
@@ -118,27 +102,8 @@ def _preparing(
         yield prepare, 2 * preparers.processes
 
 
-_ingestor: Ingestor | None = None  # a preparer process's own
-
-
-def _start_preparer(make_ingestor: Callable[[], Ingestor]) -> None:
-    global _ingestor
-    _ingestor = make_ingestor()
-    # The writer (this process's parent) and its database session are the import's
-    # critical path: preparers yield the CPU to them and work ahead otherwise.
-    os.nice(PREPARER_NICENESS)
-    # A preparer keeps no garbage cycles: collect seldom (about 2 us less per event).
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 20)
-
-
-def _started() -> bool:
-    return _ingestor is not None
-
-
 def _prepare_here(chunk: Lines) -> _Prepared:
-    assert _ingestor is not None, "not a preparer process"
-    return _prepare(_ingestor, chunk)
+    return _prepare(preparer_ingestor(), chunk)
 
 
 def _prepare(ingestor: Ingestor, chunk: Lines) -> _Prepared:

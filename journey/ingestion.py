@@ -29,6 +29,9 @@ class BatchRejected(ValueError):
         self.violations = list(violations)
         super().__init__("; ".join(map(str, self.violations)))
 
+    def __reduce__(self) -> tuple[type[BatchRejected], tuple[list[Violation]]]:
+        return BatchRejected, (self.violations,)  # it crosses from preparer processes
+
 
 @dataclass(frozen=True, slots=True)
 class AppendResult:

@@ -16,8 +16,9 @@ from journey.adapters.database import ConnectionParams, ensure_database, resolve
 from journey.adapters.keys import KeyStore
 from journey.adapters.postgres import JourneyRecorder
 from journey.application import JourneyApplication, application_env
-from journey.importer import BATCH_LINES, Preparers
+from journey.importer import BATCH_LINES
 from journey.ingestion import Ingestor
+from journey.preparers import Preparers
 from journey.settings import Settings
 
 KEY_CACHE = 50_000  # a data key in memory (with its AES-GCM context) takes about 2.5 kB

@@ -15,8 +15,9 @@ import orjson
 import pytest
 
 from journey.adapters.audit import audit_service
-from journey.importer import Preparers, import_lines
+from journey.importer import import_lines
 from journey.ingestion import Ingestor
+from journey.preparers import Preparers
 from journey.runtime import Store, _preparer_ingestor
 from journey.settings import Settings
 from tests.factories import event
