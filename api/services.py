@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import os
+from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,15 +21,28 @@ from journey.adapters.reads import EventReads
 from journey.audit import AuditService
 from journey.group_commit import GroupCommitter
 from journey.ingestion import AppendResult
+from journey.preparers import prepare_body, prepared
+from journey.preparers import started as preparer_started
 from journey.replay import Replays
 from journey.runtime import Store, open_store
 from journey.settings import Settings
 from journey.sla_config import load_sla_config
 from projections.queries import ReadModel
 
+log = logging.getLogger(__name__)
 POOL_SIZE = 8
 DATABASE_WAIT_SECONDS = 0.5  # then 503 + Retry-After, not the pool's 30 s hang
 INLINE_VALIDATION = 20  # events validated on the event loop itself (~20 us each)
+PREPARERS = os.cpu_count() or 2  # not niced: they do most of a large batch's work
+
+
+def _preparers(store: Store) -> ProcessPoolExecutor:
+    """Preparer processes for large batches, started now: each takes about half a
+    second (imports, a connection)."""
+    pool = store.preparers(PREPARERS).pool()
+    for _ in range(PREPARERS):
+        pool.submit(preparer_started)
+    return pool
 
 
 @dataclass
@@ -39,6 +56,7 @@ class Services:
     notifications: Notifications
     metrics: Metrics
     committer: GroupCommitter
+    preparers: ProcessPoolExecutor
 
     @classmethod
     def open(cls, settings: Settings, database_url: str | None, metrics: Metrics) -> Services:
@@ -60,18 +78,29 @@ class Services:
             ),
             metrics=metrics,
             committer=GroupCommitter(store.ingestor),
+            preparers=_preparers(store),
         )
         metrics.watch_positions(services.positions)
         return services
 
-    async def ingest(self, batch: list[Any]) -> list[AppendResult]:
-        """Validate, then append with whatever other requests are waiting (group
-        commit); answered after the commit."""
-        if len(batch) <= INLINE_VALIDATION:  # cheaper than a hop to the thread pool
-            events = self.store.ingestor.validate(batch)
-        else:
+    async def ingest(self, batch: list[Any], body: bytes) -> list[AppendResult]:
+        """Validate and prepare, then append with whatever other requests are
+        waiting (group commit); answered after the commit. A large batch (`body`
+        holds it as a JSON array) is validated and prepared in a preparer process,
+        leaving this one to HTTP and writing."""
+        if len(batch) <= INLINE_VALIDATION:  # cheaper than a hop to another thread
+            return await self.committer.commit(self.store.ingestor.validate(batch))
+        try:
+            rows = await asyncio.get_running_loop().run_in_executor(
+                self.preparers, prepare_body, body
+            )
+        except BrokenExecutor:  # a preparer died: start others, do this one here
+            log.warning("preparer processes restarted")
+            broken, self.preparers = self.preparers, _preparers(self.store)
+            broken.shutdown(wait=False, cancel_futures=True)
             events = await run_in_threadpool(self.store.ingestor.validate, batch)
-        return await self.committer.commit(events)
+            return await self.committer.commit(events)
+        return await self.committer.commit_prepared(prepared(rows), batch)
 
     def positions(self) -> tuple[int, list[dict[str, Any]]]:
         """The newest position and each projection's state, for `/metrics`."""
@@ -79,5 +108,6 @@ class Services:
         return self.reads.last_position(), projections
 
     def close(self) -> None:
+        self.preparers.shutdown(cancel_futures=True)
         self.committer.close()
         self.store.close()

@@ -75,7 +75,7 @@ def run(scale: Scale, server: str) -> list[Row]:
             {"requests": singles.requests, "client": "wrk"},
         ),
         Row(
-            "peak RSS of `journey serve` under the ingest load",
+            "peak RSS of `journey serve` and its preparers under the ingest load (summed)",
             "MB",
             serve_rss / MEGABYTE,
             None,

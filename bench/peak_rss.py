@@ -26,14 +26,14 @@ def main(command: list[str]) -> int:
         pid, status, usage = os.wait4(process.pid, os.WNOHANG)
         if pid:
             break
-        peak_tree = max(peak_tree, sum(_pss(p) for p in _tree(process.pid)))
+        peak_tree = max(peak_tree, sum(_pss(p) for p in tree(process.pid)))
         time.sleep(SAMPLE_SECONDS)
     process.returncode = os.waitstatus_to_exitcode(status)
     print(peak_tree, usage.ru_maxrss * 1024)  # Linux reports ru_maxrss in KiB
     return process.returncode
 
 
-def _tree(root: int) -> list[int]:
+def tree(root: int) -> list[int]:
     """`root` and its descendants now."""
     parents: dict[int, int] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.database import BenchDatabase
+from bench.peak_rss import tree
 
 START_SECONDS = 60.0
 
@@ -26,11 +27,20 @@ class Served:
     pid: int
 
     def peak_rss(self) -> int:
-        """The server's high-water resident set so far, in bytes (`VmHWM`)."""
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+        """The server's high-water resident set so far plus its children's (its
+        preparer processes), in bytes (`VmHWM`; shared pages counted in each, so
+        an upper bound)."""
+        return sum(_high_water(pid) for pid in tree(self.pid))
+
+
+def _high_water(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) * 1024
-        raise RuntimeError(f"no VmHWM for process {self.pid}")
+    except OSError:  # gone meanwhile
+        pass
+    return 0
 
 
 @contextmanager

@@ -19,7 +19,7 @@ from cli import audit, demo, keys, serve
 from cli.projections import projections
 from cli.worker import worker
 from journey.adapters import migrate as migrations
-from journey.importer import import_lines
+from journey.importer import PREPARER_NICENESS, import_lines
 from journey.runtime import database_url, open_store
 from journey.settings import Settings
 
@@ -66,7 +66,7 @@ def import_(
             lines,
             lambda done: progress.advance(task, done),
             batch_lines=batch,
-            preparers=store.preparers(processes),
+            preparers=store.preparers(processes, niceness=PREPARER_NICENESS),
         )
     console.print(
         f"created {summary.created}, duplicate {summary.duplicate}, rejected {summary.rejected}"

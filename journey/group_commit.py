@@ -9,7 +9,10 @@ load and adds no delay when idle. A group that fails (a conflicting id, say)
 is retried request by request, so one bad request fails only itself.
 
 Requests from an event loop (`commit`) are answered with one wake-up of that
-loop per group, not one per request.
+loop per group, not one per request. A request may bring its events already
+prepared (`commit_prepared`: the API prepares large batches in preparer
+processes); should a data key have changed since (an erasure), the group is
+prepared again here from the raw events.
 
 Under load (the last group held `BUSY_GROUP` requests or more) a group stays
 open up to `GATHER_SECONDS` for more: the requests whose answers were just
@@ -32,6 +35,8 @@ from threading import Thread
 
 from eventsourcing.persistence import InterfaceError, OperationalError
 
+from journey.adapters.postgres import StaleDataKey
+from journey.adapters.rows import NewEvent
 from journey.ingestion import AppendResult, Ingestor
 from journey.validation import EventIn
 
@@ -46,9 +51,15 @@ Outcome = list[AppendResult] | BaseException
 
 @dataclass(slots=True)
 class _Request:
-    events: Sequence[EventIn]
+    events: Sequence[EventIn]  # valid events, prepared by the writer thread
     done: Future[list[AppendResult]] | asyncio.Future[list[AppendResult]]
     loop: asyncio.AbstractEventLoop | None = None  # set when `done` belongs to this loop
+    prepared: Sequence[NewEvent] = ()  # or events prepared elsewhere (a preparer process)
+    raw: Sequence[object] = ()  # ... and the batch they came from
+
+    @property
+    def size(self) -> int:
+        return len(self.events) + len(self.prepared)
 
 
 class GroupCommitter:
@@ -82,6 +93,16 @@ class GroupCommitter:
         self._queue.put(_Request(events, done, loop))
         return await done
 
+    async def commit_prepared(
+        self, prepared: Sequence[NewEvent], raw: Sequence[object]
+    ) -> list[AppendResult]:
+        """`commit` of events prepared elsewhere from `raw`, a valid batch (which
+        is prepared again here should a data key change meanwhile)."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[list[AppendResult]] = loop.create_future()
+        self._queue.put(_Request((), done, loop, prepared, raw))
+        return await done
+
     def close(self) -> None:
         """Write what is queued, then stop."""
         self._queue.put(None)
@@ -98,7 +119,7 @@ class GroupCommitter:
         first = self._queue.get()
         if first is None:
             return [], True
-        group, size = [first], len(first.events)
+        group, size = [first], first.size
         busy = self._last_group >= BUSY_GROUP
         until = time.monotonic() + self._gather_seconds
         while size < self._max_events:
@@ -110,13 +131,13 @@ class GroupCommitter:
             if request is None:
                 return group, True
             group.append(request)
-            size += len(request.events)
+            size += request.size
         self._last_group = len(group)
         return group, False
 
     def _commit(self, group: list[_Request]) -> None:
         try:
-            results = self._ingestor.append_valid([e for r in group for e in r.events])
+            results = self._append(group)
         except Exception as error:
             unavailable = isinstance(error, (OperationalError, InterfaceError))
             if len(group) == 1 or unavailable:
@@ -130,9 +151,22 @@ class GroupCommitter:
             return
         start, settled = 0, list[tuple[_Request, Outcome]]()
         for request in group:
-            settled.append((request, results[start : start + len(request.events)]))
-            start += len(request.events)
+            settled.append((request, results[start : start + request.size]))
+            start += request.size
         _deliver(settled)
+
+    def _append(self, group: list[_Request]) -> list[AppendResult]:
+        """Prepare what is not prepared yet, then write the group in one transaction."""
+        if not any(request.prepared for request in group):
+            return self._ingestor.append_valid([e for r in group for e in r.events])
+        try:
+            return self._ingestor.write(
+                [e for r in group for e in (r.prepared or self._ingestor.prepare(r.events))]
+            )
+        except StaleDataKey:  # a data key changed (an erasure) since: prepare all here
+            return self._ingestor.append_valid(
+                [e for r in group for e in (r.events or self._ingestor.validate(r.raw))]
+            )
 
     def _waiting(self) -> list[_Request]:
         """Take the requests queued now, leaving a stop request in the queue."""
@@ -149,7 +183,7 @@ class GroupCommitter:
 
     def _alone(self, request: _Request) -> Outcome:
         try:
-            return self._ingestor.append_valid(request.events)
+            return self._append([request])
         except Exception as error:  # handed to the waiting request, which raises it
             return error
 

@@ -31,6 +31,7 @@ from journey.preparers import started as preparer_started
 from journey.validation import EventIn
 
 BATCH_LINES = 1000
+PREPARER_NICENESS = 10  # the writer is the critical path: preparers work ahead otherwise
 MAX_REPORTED = 1000
 Lines = list[tuple[int, bytes]]  # (line number, line)
 

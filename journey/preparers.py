@@ -24,32 +24,33 @@ import orjson
 from journey.adapters.rows import NewEvent
 from journey.ingestion import Ingestor
 
-NICENESS = 10
-
 
 @dataclass(frozen=True)
 class Preparers:
+    """`processes` preparers, each with the ingestor `make_ingestor` makes.
+    `niceness` > 0 makes them yield the CPU to the writer when it has work (the
+    import, where the writer is the critical path and preparers work ahead)."""
+
     processes: int
     make_ingestor: Callable[[], Ingestor]
+    niceness: int = 0
 
     def pool(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
             self.processes,
             mp_context=multiprocessing.get_context("spawn"),  # no fork of pools and threads
             initializer=_start,
-            initargs=(self.make_ingestor,),
+            initargs=(self.make_ingestor, self.niceness),
         )
 
 
 _ingestor: Ingestor | None = None  # a preparer process's own
 
 
-def _start(make_ingestor: Callable[[], Ingestor]) -> None:
+def _start(make_ingestor: Callable[[], Ingestor], niceness: int) -> None:
     global _ingestor
     _ingestor = make_ingestor()
-    # The writer and its database session are the critical path: preparers yield
-    # the CPU to them and work ahead otherwise.
-    os.nice(NICENESS)
+    os.nice(niceness)
     # A preparer keeps no garbage cycles: collect seldom (about 2 us less per event).
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)

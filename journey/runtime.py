@@ -38,11 +38,12 @@ class Store:
     def datastore(self) -> PostgresDatastore:
         return self.recorder.datastore
 
-    def preparers(self, processes: int | None = None) -> Preparers:
-        """Import preparer processes (default: one per core), each with its own store."""
+    def preparers(self, processes: int | None = None, niceness: int = 0) -> Preparers:
+        """Preparer processes (default: one per core), each with its own store."""
         return Preparers(
             (os.cpu_count() or 1) if processes is None else processes,
             partial(_preparer_ingestor, self.settings, self.database_url),
+            niceness,
         )
 
     def close(self) -> None:

@@ -140,7 +140,7 @@ async def append_events(request: Request) -> Response:
             f"more than {MAX_BATCH} events in one batch",
             errors=[{"field": "(batch)", "message": f"at most {MAX_BATCH} events"}],
         )
-    results = await services.ingest(batch)
+    results = await services.ingest(batch, body)
     created = sum(r.status == "created" for r in results)
     services.metrics.count_ingested(created, len(results) - created)
     answer = {

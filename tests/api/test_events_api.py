@@ -136,3 +136,32 @@ def test_the_stream_sends_new_events_live_and_resumes_after_last_event_id(api: A
     listener.join(10)
     assert [e["id"] for e in received] == [e["id"] for e in later]
     assert [e["position"] for e in received] == [start + 1, start + 2]
+
+
+def test_a_large_batch_is_prepared_apart_with_the_same_answers(api: Api) -> None:
+    """Batches over `INLINE_VALIDATION` events are validated and sealed in the
+    server's preparer processes: the same answers, errors and idempotency."""
+    customer = unique("c")
+    batch = [event(customer_id=customer, pii={"body": f"message {n}"}) for n in range(60)]
+    created = post(api, batch)
+    assert created.status_code == 201
+    positions = [r["position"] for r in created.json()["results"]]
+    assert positions == list(range(positions[0], positions[0] + 60))
+
+    again = post(api, batch)
+    assert again.status_code == 200
+    assert [r["position"] for r in again.json()["results"]] == positions
+    assert {r["status"] for r in again.json()["results"]} == {"duplicate"}
+
+    bad = [event(customer_id=customer) for _ in range(40)] + [event(channel="fax")]
+    refused = post(api, bad)
+    assert refused.status_code == 422
+    assert [(e["index"], e["field"]) for e in refused.json()["errors"]] == [(40, "channel")]
+
+    changed = [event(customer_id=customer) for _ in range(30)] + [{**batch[5], "channel": "sms"}]
+    conflict = post(api, changed)
+    assert conflict.status_code == 409
+    assert [(e["index"], e["position"]) for e in conflict.json()["errors"]] == [(30, positions[5])]
+    with api.client("reader") as client:
+        timeline = client.get(f"/v1/customers/{customer}/timeline", params={"limit": 1000})
+    assert len(timeline.json()["events"]) == 60  # nothing of the refused batches stored

@@ -3,6 +3,7 @@ answered after its commit, and a bad request in a group fails only itself."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -101,3 +102,32 @@ def test_when_idle_a_request_is_committed_without_waiting(store: Store) -> None:
     seconds = time.monotonic() - started
     committer.close()
     assert seconds < 2.5  # no wait for company: the last group was not busy
+
+
+def test_events_prepared_elsewhere_are_sealed_again_when_their_key_changed(
+    store: Store, admin: psycopg.Connection[Any]
+) -> None:
+    """A preparer process sealed a batch; the customer's key was destroyed (an
+    erasure) before the group commit wrote it. The recorder refuses the stale
+    key; the committer prepares the batch again from its raw events, under the
+    new key, and stores it once."""
+    raw = [event(customer_id="cust-k", pii={"body": f"m{n}"}) for n in range(3)]
+    store.ingestor.append([event(customer_id="cust-k", pii={"body": "first"})])
+    prepared = store.ingestor.prepare(store.ingestor.validate(raw))
+    assert store.keys.destroy("cust-k")
+    committer = GroupCommitter(store.ingestor)
+
+    async def commit() -> list[AppendResult]:
+        return await committer.commit_prepared(prepared, raw)
+
+    with ThreadPoolExecutor(1) as thread:  # a loop of its own (the browser tests run one here)
+        results = thread.submit(lambda: asyncio.run(commit())).result()
+    committer.close()
+    assert [(r.id, r.status) for r in results] == [(e["id"], "created") for e in raw]
+    assert admin.execute("SELECT count(*) FROM journey_events").fetchone() == (4,)
+    stored = {r.id: r.position for r in results}
+    resealed = admin.execute(
+        "SELECT count(*) FROM journey_events WHERE event_id = ANY(%s)", (list(stored),)
+    ).fetchone()
+    assert resealed == (3,)
+    assert [n.data_key_check for n in prepared] != [None] * 3  # they had been sealed
