@@ -160,8 +160,10 @@ class GroupCommitter:
         if not any(request.prepared for request in group):
             return self._ingestor.append_valid([e for r in group for e in r.events])
         try:
+            # One `prepare` for every request not prepared yet: one data-key lookup.
+            here = iter(self._ingestor.prepare([e for r in group for e in r.events]))
             return self._ingestor.write(
-                [e for r in group for e in (r.prepared or self._ingestor.prepare(r.events))]
+                [e for r in group for e in (r.prepared or [next(here) for _ in r.events])]
             )
         except StaleDataKey:  # a data key changed (an erasure) since: prepare all here
             return self._ingestor.append_valid(

@@ -6,14 +6,14 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import psycopg
 import pytest
 
 from journey.adapters.postgres import EventConflict
-from journey.group_commit import BUSY_GROUP, GroupCommitter
+from journey.group_commit import BUSY_GROUP, GroupCommitter, _Request
 from journey.ingestion import AppendResult
 from journey.runtime import Store
 from tests.factories import event
@@ -131,3 +131,23 @@ def test_events_prepared_elsewhere_are_sealed_again_when_their_key_changed(
     ).fetchone()
     assert resealed == (3,)
     assert [n.data_key_check for n in prepared] != [None] * 3  # they had been sealed
+
+
+def test_a_group_of_prepared_and_unprepared_requests_keeps_each_request_s_events(
+    store: Store,
+) -> None:
+    """The writer prepares the unprepared requests' events in one go and writes
+    them between the prepared ones, each request's results in its own order."""
+    batches = [[event(customer_id=f"mix-{n}-{i}") for i in range(n + 1)] for n in range(4)]
+    valid = [store.ingestor.validate(batch) for batch in batches]
+    committer = GroupCommitter(store.ingestor)
+    group = [
+        _Request(events, Future())
+        if n % 2 == 0
+        else _Request((), Future(), None, store.ingestor.prepare(events), batches[n])
+        for n, events in enumerate(valid)
+    ]
+    results = committer._append(group)
+    committer.close()
+    assert [r.id for r in results] == [e["id"] for batch in batches for e in batch]
+    assert [r.position for r in results] == list(range(1, 11))
