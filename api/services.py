@@ -22,7 +22,6 @@ from journey.audit import AuditService
 from journey.group_commit import GroupCommitter
 from journey.ingestion import AppendResult
 from journey.preparers import prepare_body, prepared
-from journey.preparers import started as preparer_started
 from journey.replay import Replays
 from journey.runtime import Store, open_store
 from journey.settings import Settings
@@ -37,11 +36,8 @@ PREPARERS = os.cpu_count() or 2  # not niced: they do most of a large batch's wo
 
 
 def _preparers(store: Store) -> ProcessPoolExecutor:
-    """Preparer processes for large batches, started now: each takes about half a
-    second (imports, a connection)."""
-    pool = store.preparers(PREPARERS).pool()
-    for _ in range(PREPARERS):
-        pool.submit(preparer_started)
+    """Preparer processes for large batches, started now."""
+    pool, _ = store.preparers(PREPARERS).start()
     return pool
 
 

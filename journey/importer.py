@@ -27,7 +27,6 @@ from journey.adapters.rows import NewEvent
 from journey.ingestion import AppendResult, BatchRejected, Ingestor
 from journey.preparers import Preparers
 from journey.preparers import ingestor as preparer_ingestor
-from journey.preparers import started as preparer_started
 from journey.validation import EventIn
 
 BATCH_LINES = 1000
@@ -87,14 +86,9 @@ def _preparing(
         with ThreadPoolExecutor(1, thread_name_prefix="import-prepare") as executor:
             yield lambda chunk: executor.submit(_prepare, ingestor, chunk), 1
         return
-    with (
-        ThreadPoolExecutor(1, thread_name_prefix="import-prepare") as here,
-        preparers.pool() as executor,
-    ):
-        # A preparer takes about half a second to start (imports, a connection):
-        # start them all now, and prepare chunks here until the first is ready.
-        started = [executor.submit(preparer_started) for _ in range(preparers.processes)]
-
+    executor, started = preparers.start()
+    with ThreadPoolExecutor(1, thread_name_prefix="import-prepare") as here, executor:
+        # Chunks are prepared here until the first preparer is ready.
         def prepare(chunk: Lines) -> Future[_Prepared]:
             if not any(future.done() for future in started):
                 return here.submit(_prepare, ingestor, chunk)

@@ -17,7 +17,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,13 +39,16 @@ class Preparers:
     make_ingestor: Callable[[], Ingestor]
     niceness: int = 0
 
-    def pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(
+    def start(self) -> tuple[ProcessPoolExecutor, list[Future[bool]]]:
+        """The pool, every process starting now (each takes about half a second:
+        imports, a connection), and a future per process, done once it is ready."""
+        pool = ProcessPoolExecutor(
             self.processes,
             mp_context=multiprocessing.get_context("spawn"),  # no fork of pools and threads
             initializer=_start,
             initargs=(self.make_ingestor, self.niceness, os.getpid()),
         )
+        return pool, [pool.submit(_started) for _ in range(self.processes)]
 
 
 _ingestor: Ingestor | None = None  # a preparer process's own
@@ -69,8 +72,7 @@ def _exit_with(parent: int) -> None:
     os._exit(0)
 
 
-def started() -> bool:
-    """True in a preparer process once it is ready (submit it to wait for one)."""
+def _started() -> bool:
     return _ingestor is not None
 
 
