@@ -47,7 +47,9 @@ def chain_parts(
 ) -> ChainParts:
     return (
         _json(customer_id),
-        b",".join((_json(topic), _json(event_id), _json(_instant(occurred_at)), _json(case_id))),
+        b",".join(
+            (orjson.dumps([topic, event_id])[1:-1], _instant_json(occurred_at), _json(case_id))
+        ),
         b"null" if content_digest is None else b'"%s"' % content_digest.hex().encode(),
     )
 
@@ -66,8 +68,21 @@ def _json(value: str | None) -> bytes:
     return dumps(value)
 
 
+def _instant_json(value: datetime | None) -> bytes:
+    """The JSON of an instant as microsecond UTC text (`isoformat` of the UTC value,
+    `timespec="microseconds"`), identical for a value before and after a database
+    round trip. orjson writes it in a fifth of `isoformat`'s time (which took most
+    of an event's chain encoding), but leaves out a zero fraction."""
+    if value is None:
+        return b"null"
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    text = orjson.dumps(value)
+    return text if value.microsecond else text[:-7] + b'.000000+00:00"'
+
+
 def recorded_text(recorded_at: datetime) -> bytes:
-    return orjson.dumps(_instant(recorded_at))
+    return _instant_json(recorded_at)
 
 
 def chain_link(
@@ -103,10 +118,3 @@ def chain_hash(previous: bytes, row: ChainedRow) -> bytes:
     return chain_link(
         previous, row.position, row.version, recorded_text(row.recorded_at), parts, row.state
     )
-
-
-def _instant(value: datetime | None) -> str | None:
-    """Microsecond UTC text, identical for a value before and after a database round trip."""
-    if value is None:
-        return None
-    return value.astimezone(UTC).isoformat(timespec="microseconds")

@@ -4,7 +4,7 @@ split computation the write path uses equals the format's plain definition."""
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import orjson
 from hypothesis import given
@@ -37,7 +37,9 @@ def reference(previous: bytes, row: ChainedRow) -> bytes:
 
 texts = st.text(min_size=1, max_size=20)
 instants = st.datetimes(
-    min_value=datetime(1970, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
+    min_value=datetime(1900, 1, 1),
+    max_value=datetime(2100, 1, 1),
+    timezones=st.sampled_from([UTC, timezone(timedelta(hours=2)), timezone(timedelta(hours=-9))]),
 )
 
 
