@@ -22,7 +22,7 @@ from eventsourcing.persistence import StoredEvent
 from journey.serialization import OrjsonTranscoder
 
 if TYPE_CHECKING:
-    from journey.validation import EventIn
+    from journey.validation import ValidEvent
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ EVENT_TYPES = tuple(EVENT_CLASSES)
 CLIENT_TYPES = tuple(name for name in EVENT_CLASSES if name != PersonalDataErased.type_name)
 
 
-def stored_event(event: EventIn, sealed_pii: dict[str, Any] | None) -> StoredEvent:
+def stored_event(event: ValidEvent, sealed_pii: dict[str, Any] | None) -> StoredEvent:
     """The stored form of a validated event, exactly as the application's mapper
     would encode its domain event (`tests/unit/test_events.py` holds them equal),
     built directly because it is the ingestion hot path. The store assigns the

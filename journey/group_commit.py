@@ -38,7 +38,7 @@ from eventsourcing.persistence import InterfaceError, OperationalError
 from journey.adapters.postgres import StaleDataKey
 from journey.adapters.rows import NewEvent
 from journey.ingestion import AppendResult, Ingestor
-from journey.validation import EventIn
+from journey.validation import ValidEvent
 
 log = logging.getLogger(__name__)
 MAX_GROUP_EVENTS = 2000
@@ -51,7 +51,7 @@ Outcome = list[AppendResult] | BaseException
 
 @dataclass(slots=True)
 class _Request:
-    events: Sequence[EventIn]  # valid events, prepared by the writer thread
+    events: Sequence[ValidEvent]  # valid events, prepared by the writer thread
     done: Future[list[AppendResult]] | asyncio.Future[list[AppendResult]]
     loop: asyncio.AbstractEventLoop | None = None  # set when `done` belongs to this loop
     prepared: Sequence[NewEvent] = ()  # or events prepared elsewhere (a preparer process)
@@ -77,16 +77,16 @@ class GroupCommitter:
         self._thread = Thread(target=self._run, name="group-commit", daemon=True)
         self._thread.start()
 
-    def submit(self, events: Sequence[EventIn]) -> Future[list[AppendResult]]:
+    def submit(self, events: Sequence[ValidEvent]) -> Future[list[AppendResult]]:
         """Queue valid events for the next group; the future resolves after commit."""
         done: Future[list[AppendResult]] = Future()
         self._queue.put(_Request(events, done))
         return done
 
-    def append(self, events: Sequence[EventIn]) -> list[AppendResult]:
+    def append(self, events: Sequence[ValidEvent]) -> list[AppendResult]:
         return self.submit(events).result()
 
-    async def commit(self, events: Sequence[EventIn]) -> list[AppendResult]:
+    async def commit(self, events: Sequence[ValidEvent]) -> list[AppendResult]:
         """`submit` for a coroutine: the result once the events are committed."""
         loop = asyncio.get_running_loop()
         done: asyncio.Future[list[AppendResult]] = loop.create_future()

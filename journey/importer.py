@@ -27,7 +27,7 @@ from journey.adapters.rows import NewEvent
 from journey.ingestion import AppendResult, BatchRejected, Ingestor
 from journey.preparers import Preparers
 from journey.preparers import ingestor as preparer_ingestor
-from journey.validation import EventIn
+from journey.validation import ValidEvent, decode_valid
 
 BATCH_LINES = 1000
 PREPARER_NICENESS = 10  # the writer is the critical path: preparers work ahead otherwise
@@ -128,9 +128,14 @@ def _write(
 
 def _valid_events(
     ingestor: Ingestor, chunk: Lines, rejects: list[tuple[int, str]]
-) -> list[tuple[int, EventIn]]:
+) -> list[tuple[int, ValidEvent]]:
     valid = []
+    now = ingestor.now()
     for number, line in chunk:
+        fast = decode_valid(line, now)
+        if fast is not None:
+            valid.append((number, fast))
+            continue
         try:
             raw = orjson.loads(line)
         except orjson.JSONDecodeError as error:
@@ -147,7 +152,9 @@ def _valid_events(
     return valid
 
 
-def _append(ingestor: Ingestor, valid: list[tuple[int, EventIn]], summary: ImportSummary) -> None:
+def _append(
+    ingestor: Ingestor, valid: list[tuple[int, ValidEvent]], summary: ImportSummary
+) -> None:
     """Append a batch atomically; lines in conflict are rejected and the rest retried."""
     while valid:
         try:

@@ -21,8 +21,6 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 from journey.adapters.rows import NewEvent
 from journey.ingestion import Ingestor
 
@@ -86,7 +84,7 @@ def prepare_body(body: bytes) -> list[tuple[Any, ...]]:
     """A request body holding a JSON array of events, validated (`BatchRejected`
     names every bad event and field), sealed and encoded: `NewEvent`s as tuples."""
     mine = ingestor()
-    return [tuple(e) for e in mine.prepare(mine.validate(orjson.loads(body)))]
+    return [tuple(e) for e in mine.prepare(mine.validate_body(body))]
 
 
 def prepared(rows: list[tuple[Any, ...]]) -> list[NewEvent]:

@@ -8,11 +8,13 @@ index in the batch) and the field, e.g.
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
+import msgspec
 import orjson
 from pydantic import (
     BaseModel,
@@ -133,8 +135,7 @@ class EventIn(_Strict):
             raise ValueError(
                 "must be an RFC 3339 timestamp with an offset, e.g. 2026-01-31T09:00:00Z"
             )
-        parsed = datetime.fromisoformat(value.replace("z", "Z"))
-        return parsed.astimezone(UTC)
+        return _occurred_at(value)
 
     @model_validator(mode="after")
     def _type_rules(self) -> EventIn:
@@ -142,15 +143,52 @@ class EventIn(_Strict):
         for name in rule.required:
             if getattr(self, name) is None:
                 raise _FieldError(name, f"required for type {self.type}")
-        if not self.data and rule.empty is not None:  # most events: no data, or defaults
-            object.__setattr__(self, "data", dict(rule.empty))
-            return self
         try:
-            data = rule.data.model_validate(self.data)
+            data = _typed_data(rule, self.data)
         except ValidationError as error:
             raise _FieldError("data", _first_message(error), error) from None
-        object.__setattr__(self, "data", data.model_dump(exclude_none=True))
+        object.__setattr__(self, "data", data)
         return self
+
+    def valid(self) -> ValidEvent:
+        return ValidEvent(
+            self.id,
+            self.type,
+            self.customer_id,
+            self.occurred_at,
+            self.channel,
+            self.case_id,
+            self.agent_id,
+            self.data,
+            self.pii,
+        )
+
+
+def _typed_data(rule: TypeRule, data: dict[str, Any]) -> dict[str, Any]:
+    """`data` checked by the type's rule, its defaults applied (`ValidationError`)."""
+    if not data and rule.empty is not None:  # most events: no data, or defaults
+        return dict(rule.empty)
+    return rule.data.model_validate(data).model_dump(exclude_none=True)
+
+
+def _occurred_at(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("z", "Z")).astimezone(UTC)
+
+
+class ValidEvent(msgspec.Struct, frozen=True, gc=False):
+    """An event that passed every rule of SPEC 2.1-2.3: UTC `occurred_at`, the
+    defaults of SPEC 2.2 in `data`. (A msgspec struct: a tenth of the cost of a
+    pydantic model to make, on the ingestion hot path.)"""
+
+    id: str
+    type: str
+    customer_id: str
+    occurred_at: datetime
+    channel: str | None
+    case_id: str | None
+    agent_id: str | None
+    data: dict[str, Any]
+    pii: dict[str, str] | None
 
     def canonical(self) -> bytes:
         """The normalised content the idempotency check compares (UTC, defaults
@@ -193,8 +231,12 @@ class Violation:
         return f"{who}: {self.field}: {self.message}"
 
 
-def validate_event(raw: object, index: int, now: datetime) -> EventIn | list[Violation]:
+def validate_event(raw: object, index: int, now: datetime) -> ValidEvent | list[Violation]:
     """Validate one raw (already JSON-decoded) event; return it or its violations."""
+    with suppress(msgspec.ValidationError):
+        fast = _passed(msgspec.convert(raw, _Incoming), now)
+        if fast is not None:
+            return fast
     event_id = _readable_id(raw)
     if not isinstance(raw, dict):
         return [Violation(index, None, "(event)", "must be a JSON object")]
@@ -204,7 +246,85 @@ def validate_event(raw: object, index: int, now: datetime) -> EventIn | list[Vio
         return _violations(error, index, event_id)
     if event.occurred_at > now + MAX_FUTURE:
         return [Violation(index, event_id, "occurred_at", "more than 5 minutes in the future")]
-    return event
+    return event.valid()
+
+
+def decode_valid(document: bytes, now: datetime) -> ValidEvent | None:
+    """The event of a JSON document, decoded and checked in one pass when it is
+    valid; None when it is not (or may not be): then `orjson.loads` and
+    `validate_event` tell why, naming every violation."""
+    try:
+        return _passed(_DECODE_ONE.decode(document), now)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return None
+
+
+def decode_valid_batch(document: bytes, now: datetime) -> list[ValidEvent] | None:
+    """`decode_valid` of a JSON array of events: all of them, or None."""
+    try:
+        incoming = _DECODE_MANY.decode(document)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return None
+    events = []
+    for event in incoming:
+        valid = _passed(event, now)
+        if valid is None:
+            return None
+        events.append(valid)
+    return events
+
+
+# The fast path. msgspec decodes and checks `EventIn`'s fields in one pass, several
+# times faster than pydantic (the import's largest cost per event was validation).
+# `_Incoming` must be as strict as `EventIn` or stricter (a test holds the two
+# paths equal): whatever it refuses goes to `EventIn`, which either accepts it or
+# names each violation. Its patterns end in \Z: `$` would pass a trailing newline.
+_Id = Annotated[str, msgspec.Meta(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@/-]+\Z")]
+_PiiKey = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+\Z")]
+_PiiText = Annotated[str, msgspec.Meta(max_length=MAX_PII_VALUE_CHARS)]
+
+
+class _Incoming(msgspec.Struct, frozen=True, gc=False, forbid_unknown_fields=True):
+    id: _Id
+    type: EventType
+    customer_id: _Id
+    occurred_at: str
+    channel: Channel | None = None
+    case_id: _Id | None = None
+    agent_id: _Id | None = None
+    data: dict[str, Any] = {}
+    pii: Annotated[dict[_PiiKey, _PiiText], msgspec.Meta(max_length=MAX_PII_FIELDS)] | None = None
+
+
+_DECODE_ONE = msgspec.json.Decoder(_Incoming)
+_DECODE_MANY = msgspec.json.Decoder(list[_Incoming])
+
+
+def _passed(event: _Incoming, now: datetime) -> ValidEvent | None:
+    """The rules msgspec does not check, or None to leave the event to `EventIn`."""
+    rule = TYPE_RULES[event.type]
+    if not RFC3339.match(event.occurred_at) or any(
+        getattr(event, name) is None for name in rule.required
+    ):
+        return None
+    try:
+        occurred_at = _occurred_at(event.occurred_at)  # ValueError: e.g. February 30
+        data = _typed_data(rule, event.data)
+    except (ValueError, ValidationError):
+        return None
+    if occurred_at > now + MAX_FUTURE:
+        return None
+    return ValidEvent(
+        event.id,
+        event.type,
+        event.customer_id,
+        occurred_at,
+        event.channel,
+        event.case_id,
+        event.agent_id,
+        data,
+        event.pii,
+    )
 
 
 def _violations(error: ValidationError, index: int, event_id: str | None) -> list[Violation]:

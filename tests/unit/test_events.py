@@ -8,7 +8,7 @@ from eventsourcing.persistence import Mapper
 
 from journey.events import EVENT_CLASSES, TYPE_BY_TOPIC, stored_event
 from journey.serialization import OrjsonTranscoder
-from journey.validation import EventIn, validate_event
+from journey.validation import ValidEvent, validate_event
 from tests.factories import event
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -19,7 +19,7 @@ def test_a_stored_event_equals_the_mappers_encoding_and_decodes_back() -> None:
     valid = validate_event(
         event("reply.outbound", occurred_at="2026-03-02T11:00:00.25+01:00"), 0, NOW
     )
-    assert isinstance(valid, EventIn)
+    assert isinstance(valid, ValidEvent)
     sealed = {"fields": ["body"], "sealed": "AAAA"}
     stored = stored_event(valid, sealed)
     domain_event = EVENT_CLASSES[valid.type](

@@ -1,4 +1,5 @@
-"""SPEC 2.1-2.3: one passing and one failing example for every rule."""
+"""SPEC 2.1-2.3: one passing and one failing example for every rule, and the
+fast path (msgspec) held equal to the rules' full statement (`EventIn`)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,30 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+from pydantic import ValidationError
 
-from journey.validation import EventIn, Violation, validate_event
+from journey.events import CLIENT_TYPES
+from journey.validation import (
+    MAX_FUTURE,
+    EventIn,
+    ValidEvent,
+    Violation,
+    decode_valid,
+    decode_valid_batch,
+    validate_event,
+)
 from tests.factories import event
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
-def check(raw: Any) -> EventIn | list[Violation]:
+def check(raw: Any) -> ValidEvent | list[Violation]:
     return validate_event(raw, 0, NOW)
 
 
-def fields_of(result: EventIn | list[Violation]) -> list[str]:
+def fields_of(result: ValidEvent | list[Violation]) -> list[str]:
     assert isinstance(result, list), f"expected violations, got {result}"
     return [v.field for v in result]
 
@@ -82,13 +95,15 @@ FAILING: list[tuple[dict[str, Any], str]] = [
 
 @pytest.mark.parametrize("raw", PASSING, ids=lambda raw: f"{raw['type']}")
 def test_a_valid_event_is_accepted(raw: dict[str, Any]) -> None:
-    assert isinstance(check(raw), EventIn)
+    assert isinstance(check(raw), ValidEvent)
+    assert decode_valid(orjson.dumps(raw), NOW) == check(raw)
 
 
 @pytest.mark.parametrize(("raw", "field"), FAILING, ids=[f for _, f in FAILING])
 def test_each_rule_violation_names_the_event_and_the_field(raw: dict[str, Any], field: str) -> None:
     violations = check(raw)
     assert field in fields_of(violations)
+    assert decode_valid(orjson.dumps(raw), NOW) is None
     readable = raw["id"] if 0 < len(raw["id"]) <= 128 else None
     assert all(v.event_id == readable for v in violations)  # type: ignore[union-attr]
 
@@ -104,8 +119,139 @@ def test_a_non_object_is_rejected() -> None:
 
 def test_timestamps_are_normalised_to_utc_and_defaults_applied() -> None:
     valid = check(event(occurred_at="2026-03-02T13:00:00+03:00"))
-    assert isinstance(valid, EventIn)
+    assert isinstance(valid, ValidEvent)
     assert valid.occurred_at == datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
     assert orjson.loads(valid.canonical())["data"] == {"abandoned": False}
     opened = check(event("case.opened"))
-    assert isinstance(opened, EventIn) and opened.data == {"priority": "normal"}
+    assert isinstance(opened, ValidEvent) and opened.data == {"priority": "normal"}
+
+
+def by_eventin(raw: object) -> ValidEvent | None:
+    """The rules as `EventIn` states them, without the fast path."""
+    try:
+        event = EventIn.model_validate(raw)
+    except ValidationError:
+        return None
+    return None if event.occurred_at > NOW + MAX_FUTURE else event.valid()
+
+
+TRICKY: list[Any] = [
+    None,
+    "",
+    " ",
+    "a",
+    "a\n",
+    "ab\n",
+    "x" * 128,
+    "x" * 129,
+    "ü",
+    "a b",
+    "A.z:0@x/y-_",
+    0,
+    1,
+    1.5,
+    True,
+    False,
+    [],
+    {},
+    ["a"],
+    {"a": 1},
+    "chat",
+    "web",
+    "fax",
+    "contact.inbound",
+    "2026-03-02T10:00:00Z",
+    "2026-03-02t10:00:00z",
+    "2026-03-02 10:00:00+02:00",
+    "2026-03-02T10:00:00",
+    "2026-03-02T10:00:00.1234567Z",
+    "2026-03-02T10:00:00.1234567891Z",
+    "2026-03-02T10:00:00+0200",
+    "2026-03-02T12:04:59.999999Z",
+    "2026-03-02T12:05:00.000001Z",
+    "2026-02-30T10:00:00Z",
+    "2026-03-02T24:00:00Z",
+    "+2026-03-02T10:00:00Z",
+]
+FIELDS = [
+    "id",
+    "type",
+    "customer_id",
+    "occurred_at",
+    "channel",
+    "case_id",
+    "agent_id",
+    "data",
+    "pii",
+]
+values = st.sampled_from(TRICKY) | st.text(max_size=6) | st.integers(-(2**63), 2**63 - 1)
+datas = st.dictionaries(
+    st.sampled_from(
+        ["abandoned", "priority", "status", "csat", "nps", "ces", "article_id", "helpful", "x"]
+    ),
+    st.sampled_from(
+        [True, False, 0, 1, 5, 7, 10, 11, 4.5, "high", "urgent", "resolved", "kb-1", "", None]
+    ),
+    max_size=3,
+)
+piis = st.dictionaries(
+    st.sampled_from(["body", "email", "", "a b", "x" * 64, "x" * 65, "ü"]),
+    st.sampled_from(["hello", "", "x" * 16_384, "x" * 16_385, "\u00e9", 42, None]),
+    max_size=3,
+) | st.dictionaries(st.from_regex(r"\Ak[0-9]{1,3}\Z"), st.just("v"), min_size=30, max_size=34)
+
+
+@st.composite
+def candidates(draw: st.DrawFn) -> dict[str, Any]:
+    """Valid events of every type, some with fields changed, removed or added."""
+    raw = event(draw(st.sampled_from(CLIENT_TYPES)))
+    for name in draw(st.lists(st.sampled_from([*FIELDS, "extra"]), max_size=3)):
+        choice = draw(st.integers(0, 3))
+        if choice == 0:
+            raw.pop(name, None)
+        elif name == "data":
+            raw["data"] = draw(datas)
+        elif name == "pii":
+            raw["pii"] = draw(piis)
+        else:
+            raw[name] = draw(values)
+    return raw
+
+
+@given(candidates())
+@example(event(pii={"body": "ok"}, id="a\n"))
+@example(event(occurred_at="2026-03-02T10:00:00.1234567Z"))
+@example(event(occurred_at="2026-02-30T10:00:00Z"))
+def test_the_fast_path_accepts_what_eventin_accepts_and_nothing_else(raw: dict[str, Any]) -> None:
+    expected = by_eventin(raw)
+    assert decode_valid(orjson.dumps(raw), NOW) in (expected, None)  # None: left to EventIn
+    checked = validate_event(raw, 0, NOW)
+    if expected is None:
+        assert isinstance(checked, list) and checked
+    else:
+        assert checked == expected
+
+
+def test_the_last_of_repeated_keys_counts_on_both_paths() -> None:
+    document = b'{"id":"a","id":"b","type":"contact.inbound","customer_id":"c",' + (
+        b'"occurred_at":"2026-03-02T10:00:00Z","channel":"chat","channel":"phone"}'
+    )
+    fast = decode_valid(document, NOW)
+    assert fast is not None and fast == by_eventin(orjson.loads(document))
+    assert (fast.id, fast.channel) == ("b", "phone")
+
+
+def test_what_orjson_cannot_read_is_left_to_the_full_path() -> None:
+    huge = b'{"id":"a","type":"survey.answered","customer_id":"c","channel":"chat",' + (
+        b'"occurred_at":"2026-03-02T10:00:00Z","data":{"csat":99999999999999999999}}'
+    )
+    assert decode_valid(huge, NOW) is None
+    assert decode_valid(b'{"id":"a\\ud800"}', NOW) is None
+
+
+def test_a_batch_decodes_in_one_pass_only_when_every_event_is_valid() -> None:
+    good = [event(), event("case.opened")]
+    decoded = decode_valid_batch(orjson.dumps(good), NOW)
+    assert decoded == [check(raw) for raw in good]
+    assert decode_valid_batch(orjson.dumps([*good, event(channel="fax")]), NOW) is None
+    assert decode_valid_batch(orjson.dumps(event()), NOW) is None  # not an array
