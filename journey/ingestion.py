@@ -8,9 +8,8 @@ come in through the constructor, wired by `journey.runtime`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import orjson
 
@@ -35,8 +34,7 @@ class BatchRejected(ValueError):
         return BatchRejected, (self.violations,)  # it crosses from preparer processes
 
 
-@dataclass(frozen=True, slots=True)
-class AppendResult:
+class AppendResult(NamedTuple):  # one per event: a named tuple is the cheapest to make
     id: str
     status: str  # "created" | "duplicate"
     position: int
@@ -115,7 +113,10 @@ class Ingestor:
     def write(self, new_events: Sequence[NewEvent]) -> list[AppendResult]:
         """Append prepared events atomically (`EventConflict`, `StaleDataKey`: nothing written)."""
         appended = self._writer.append(new_events)
-        return [AppendResult(a.event_id or "", _status(a), a.position) for a in appended]
+        return [
+            AppendResult(event_id or "", "created" if created else "duplicate", position)
+            for event_id, position, created in appended
+        ]
 
     def _prepare(self, event: ValidEvent, key: DataKey) -> NewEvent:
         return new_event(
@@ -126,7 +127,3 @@ class Ingestor:
             content_digest=content_digest(key.key, event.canonical()),
             data_key_check=key.wrapped if event.pii else None,
         )
-
-
-def _status(appended: Appended) -> str:
-    return "created" if appended.created else "duplicate"
