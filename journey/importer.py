@@ -25,6 +25,7 @@ import orjson
 from journey.adapters.postgres import EventConflict, StaleDataKey
 from journey.adapters.rows import NewEvent
 from journey.ingestion import AppendResult, BatchRejected, Ingestor
+from journey.memory import rare_collections
 from journey.preparers import Preparers
 from journey.preparers import ingestor as preparer_ingestor
 from journey.validation import ValidEvent, decode_valid
@@ -65,7 +66,7 @@ def import_lines(
     next chunks are being prepared."""
     summary = ImportSummary()
     numbered = ((n, line) for n, line in enumerate(lines, start=1) if line.strip())
-    with _preparing(ingestor, preparers) as (prepare, ahead):
+    with _preparing(ingestor, preparers) as (prepare, ahead), rare_collections():
         pending: deque[tuple[Lines, Future[_Prepared]]] = deque()
         for chunk in _chunks(numbered, batch_lines):
             pending.append((chunk, prepare(chunk)))
