@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import msgspec
 from eventsourcing.domain import CanMutateAggregate
 from eventsourcing.persistence import StoredEvent
 
@@ -126,13 +127,30 @@ def stored_event(event: ValidEvent, sealed_pii: dict[str, Any] | None) -> Stored
     would encode its domain event (`tests/unit/test_events.py` holds them equal),
     built directly because it is the ingestion hot path. The store assigns the
     version (0 here) at append."""
-    state = {
-        "agent_id": event.agent_id,
-        "case_id": event.case_id,
-        "channel": event.channel,
-        "data": event.data,
-        "id": event.id,
-        "pii": sealed_pii,
-        "timestamp": event.occurred_at,
-    }
-    return StoredEvent(event.customer_id, 0, TOPIC_BY_TYPE[event.type], TRANSCODER.encode(state))
+    state = _State(
+        event.agent_id,
+        event.case_id,
+        event.channel,
+        event.data,
+        event.id,
+        sealed_pii,
+        event.occurred_at,
+    )
+    return StoredEvent(event.customer_id, 0, TOPIC_BY_TYPE[event.type], _STATE.encode(state))
+
+
+class _State(msgspec.Struct, gc=False):
+    """A client event's stored state, as `TRANSCODER` writes the dict of its fields
+    (keys sorted, `timestamp` in UTC with a Z): msgspec writes the same bytes in
+    half the time."""
+
+    agent_id: str | None
+    case_id: str | None
+    channel: str | None
+    data: dict[str, Any]
+    id: str
+    pii: dict[str, Any] | None
+    timestamp: datetime
+
+
+_STATE = msgspec.json.Encoder(order="sorted")

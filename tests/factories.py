@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
+
+from hypothesis import strategies as st
+
+from journey.facts import PRIORITIES, STATUSES
 
 _ids = itertools.count(1)
 
@@ -26,3 +31,57 @@ def event(kind: str = "contact.inbound", **fields: Any) -> dict[str, Any]:
         "self_service.used": {"channel": "web", "data": {"article_id": "kb-1"}},
     }
     return {**base, **defaults[kind], **fields}
+
+
+IDENTIFIERS = st.from_regex(r"\A[A-Za-z0-9._:@/-]{1,24}\Z")
+_DATA: dict[str, st.SearchStrategy[dict[str, Any]]] = {
+    "contact.inbound": st.fixed_dictionaries({}, optional={"abandoned": st.booleans()}),
+    "reply.outbound": st.just({}),
+    "case.opened": st.fixed_dictionaries({}, optional={"priority": st.sampled_from(PRIORITIES)}),
+    "case.assigned": st.just({}),
+    "case.status_changed": st.fixed_dictionaries({"status": st.sampled_from(STATUSES)}),
+    "case.priority_changed": st.fixed_dictionaries({"priority": st.sampled_from(PRIORITIES)}),
+    "survey.answered": st.fixed_dictionaries(
+        {},
+        optional={
+            "csat": st.integers(1, 5),
+            "nps": st.integers(0, 10),
+            "ces": st.integers(1, 7),
+        },
+    ).filter(bool),
+    "self_service.used": st.fixed_dictionaries(
+        {"article_id": st.text(min_size=1, max_size=12)}, optional={"helpful": st.booleans()}
+    ),
+}
+
+
+@st.composite
+def valid_events(draw: st.DrawFn) -> dict[str, Any]:
+    """Any valid SPEC 2 event: every type, any Unicode text where text is free,
+    instants in any zone with or without a fraction."""
+    kind = draw(st.sampled_from(sorted(_DATA)))
+    instant = draw(
+        st.datetimes(
+            min_value=datetime(2000, 1, 1),
+            max_value=datetime(2026, 3, 1),
+            timezones=st.sampled_from(
+                [UTC, timezone(timedelta(hours=3)), timezone(-timedelta(hours=9, minutes=30))]
+            ),
+        )
+    )
+    fields: dict[str, Any] = {
+        "id": draw(IDENTIFIERS),
+        "customer_id": draw(IDENTIFIERS),
+        "occurred_at": instant.isoformat(),
+        "data": draw(_DATA[kind]),
+    }
+    for name in ("case_id", "agent_id"):  # else as `event` has them: absent where optional
+        if draw(st.booleans()):
+            fields[name] = draw(IDENTIFIERS)
+    if draw(st.booleans()):
+        fields["pii"] = draw(
+            st.dictionaries(
+                st.from_regex(r"\A[A-Za-z0-9_.-]{1,10}\Z"), st.text(max_size=20), max_size=4
+            )
+        )
+    return event(kind, **fields)

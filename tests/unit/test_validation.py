@@ -22,7 +22,7 @@ from journey.validation import (
     decode_valid_batch,
     validate_event,
 )
-from tests.factories import event
+from tests.factories import event, valid_events
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
@@ -255,3 +255,14 @@ def test_a_batch_decodes_in_one_pass_only_when_every_event_is_valid() -> None:
     assert decoded == [check(raw) for raw in good]
     assert decode_valid_batch(orjson.dumps([*good, event(channel="fax")]), NOW) is None
     assert decode_valid_batch(orjson.dumps(event()), NOW) is None  # not an array
+
+
+@given(valid_events())
+def test_the_canonical_form_is_the_one_first_written(raw: dict[str, Any]) -> None:
+    """Stored digests depend on it: the present fields, sorted, as orjson wrote them."""
+    valid = check(raw)
+    assert isinstance(valid, ValidEvent)
+    present = {name: getattr(valid, name) for name in FIELDS if getattr(valid, name) is not None}
+    assert valid.canonical() == orjson.dumps(
+        present, option=orjson.OPT_SORT_KEYS | orjson.OPT_UTC_Z
+    )
