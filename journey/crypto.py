@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import os
 from typing import Any
 
@@ -59,12 +58,35 @@ def redacted_pii(stored: dict[str, Any], placeholder: str) -> dict[str, str]:
     return {name: placeholder for name in stored["fields"]}
 
 
-def content_digest(data_key: bytes, canonical: bytes) -> bytes:
-    """Keyed digest of an event's normalised content, for the idempotency check.
+class ContentDigest:
+    """The keyed digest of an event's normalised content, for the idempotency
+    check: HMAC-SHA256 (RFC 2104) under the customer's data key, so it reveals
+    nothing of the pii once the key is destroyed.
 
-    Keyed by the customer's data key, so it reveals nothing of the pii once the
-    key is destroyed."""
-    return hmac.digest(data_key, canonical, hashlib.sha256)
+    The two padded-key hash states are made once per key and copied per event:
+    `hmac.digest` makes them again for every message (1.4 us against 0.6). A
+    test holds it equal to `hmac.digest`."""
+
+    __slots__ = ("_inner", "_outer")
+
+    def __init__(self, data_key: bytes):
+        if len(data_key) > _BLOCK:
+            raise ValueError("an HMAC key longer than the block is hashed first: not done here")
+        padded = data_key.ljust(_BLOCK, b"\0")
+        self._inner = hashlib.sha256(padded.translate(_INNER_PAD))
+        self._outer = hashlib.sha256(padded.translate(_OUTER_PAD))
+
+    def __call__(self, canonical: bytes) -> bytes:
+        inner = self._inner.copy()
+        inner.update(canonical)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.digest()
+
+
+_BLOCK = hashlib.sha256().block_size
+_INNER_PAD = bytes(x ^ 0x36 for x in range(256))
+_OUTER_PAD = bytes(x ^ 0x5C for x in range(256))
 
 
 def _pii_aad(event_id: str) -> bytes:

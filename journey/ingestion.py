@@ -16,7 +16,7 @@ import orjson
 from journey.adapters.keys import DataKey
 from journey.adapters.postgres import Appended, StaleDataKey
 from journey.adapters.rows import NewEvent, new_event
-from journey.crypto import content_digest, seal_pii
+from journey.crypto import seal_pii
 from journey.events import stored_event
 from journey.validation import ValidEvent, Violation, decode_valid_batch, validate_event
 
@@ -124,6 +124,6 @@ class Ingestor:
             event_id=event.id,
             occurred_at=event.occurred_at,
             case_id=event.case_id,
-            content_digest=content_digest(key.key, event.canonical()),
+            content_digest=key.digest(event.canonical()),
             data_key_check=key.wrapped if event.pii else None,
         )

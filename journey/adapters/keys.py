@@ -17,19 +17,22 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from psycopg.rows import tuple_row
 from psycopg_pool import ConnectionPool
 
-from journey.crypto import new_data_key, unwrap_key, wrap_key
+from journey.crypto import ContentDigest, new_data_key, unwrap_key, wrap_key
 
 
 @dataclass(frozen=True, slots=True)
 class DataKey:
+    """A customer's data key, with what uses it made once: its cipher and digest."""
+
     key: bytes
     wrapped: bytes
     cipher: AESGCM
+    digest: ContentDigest
 
     @classmethod
     def unwrapped(cls, master_key: bytes, customer_id: str, wrapped: bytes) -> DataKey:
         key = unwrap_key(master_key, customer_id, wrapped)
-        return cls(key, wrapped, AESGCM(key))
+        return cls(key, wrapped, AESGCM(key), ContentDigest(key))
 
 
 class KeyStore:
