@@ -288,6 +288,51 @@ class _Incoming(msgspec.Struct, frozen=True, gc=False, forbid_unknown_fields=Tru
     pii: Annotated[dict[_PiiKey, _PiiText], msgspec.Meta(max_length=MAX_PII_FIELDS)] | None = None
 
 
+class _Fast(msgspec.Struct, gc=False, forbid_unknown_fields=True):
+    pass
+
+
+class _ContactData(_Fast):
+    abandoned: bool = False
+
+
+class _OpenedData(_Fast):
+    priority: Priority = "normal"
+
+
+class _StatusData(_Fast):
+    status: Status
+
+
+class _PriorityData(_Fast):
+    priority: Priority
+
+
+class _SurveyData(_Fast):
+    csat: Annotated[int, msgspec.Meta(ge=1, le=5)] | None = None
+    nps: Annotated[int, msgspec.Meta(ge=0, le=10)] | None = None
+    ces: Annotated[int, msgspec.Meta(ge=1, le=7)] | None = None
+
+    def __post_init__(self) -> None:
+        if self.csat is None and self.nps is None and self.ces is None:
+            raise ValueError("no answer")
+
+
+class _SelfServiceData(_Fast):
+    article_id: Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+    helpful: bool | None = None
+
+
+_FAST_DATA: dict[str, type[_Fast]] = {  # the `data` models of TYPE_RULES, for msgspec
+    "contact.inbound": _ContactData,
+    "reply.outbound": _Fast,
+    "case.opened": _OpenedData,
+    "case.assigned": _Fast,
+    "case.status_changed": _StatusData,
+    "case.priority_changed": _PriorityData,
+    "survey.answered": _SurveyData,
+    "self_service.used": _SelfServiceData,
+}
 _DECODE_ONE = msgspec.json.Decoder(_Incoming)
 _DECODE_MANY = msgspec.json.Decoder(list[_Incoming])
 
@@ -301,8 +346,8 @@ def _passed(event: _Incoming, now: datetime) -> ValidEvent | None:
         return None
     try:
         occurred_at = _occurred_at(event.occurred_at)  # ValueError: e.g. February 30
-        data = _typed_data(rule, event.data)
-    except (ValueError, ValidationError):
+        data = _fast_data(event.type, rule, event.data)
+    except (ValueError, msgspec.ValidationError):
         return None
     if occurred_at > now + MAX_FUTURE:
         return None
@@ -359,3 +404,11 @@ def _readable_id(raw: object) -> str | None:
 
 def _clean(message: str) -> str:
     return message.removeprefix("Value error, ")
+
+
+def _fast_data(event_type: str, rule: TypeRule, data: dict[str, Any]) -> dict[str, Any]:
+    """`_typed_data` by msgspec (`msgspec.ValidationError`)."""
+    if not data and rule.empty is not None:
+        return dict(rule.empty)
+    typed = msgspec.convert(data, _FAST_DATA[event_type])
+    return {k: v for k, v in msgspec.structs.asdict(typed).items() if v is not None}
