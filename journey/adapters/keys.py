@@ -31,7 +31,10 @@ class DataKey:
 
     @classmethod
     def unwrapped(cls, master_key: bytes, customer_id: str, wrapped: bytes) -> DataKey:
-        key = unwrap_key(master_key, customer_id, wrapped)
+        return cls.made(unwrap_key(master_key, customer_id, wrapped), wrapped)
+
+    @classmethod
+    def made(cls, key: bytes, wrapped: bytes) -> DataKey:
         return cls(key, wrapped, AESGCM(key), ContentDigest(key))
 
 
@@ -84,7 +87,8 @@ class KeyStore:
             return bool(cur.rowcount == 1)
 
     def _load_or_create(self, customer_ids: list[str]) -> dict[str, DataKey]:
-        fresh = {c: wrap_key(self._master, c, new_data_key()) for c in customer_ids}
+        made = {c: new_data_key() for c in customer_ids}
+        fresh = {c: wrap_key(self._master, c, key) for c, key in made.items()}
         with self._pool.connection() as conn, conn.transaction():
             # No wait for this commit's WAL flush: an append that uses these keys
             # commits later, and its flush covers this commit too. Were the keys
@@ -106,7 +110,12 @@ class KeyStore:
                 )
                 .fetchall()
             )
-        loaded = {c: DataKey.unwrapped(self._master, c, bytes(w)) for c, w in rows}
+        loaded = {
+            c: DataKey.made(made[c], fresh[c])  # ours: no need to unwrap it again
+            if fresh[c] == w
+            else DataKey.unwrapped(self._master, c, bytes(w))
+            for c, w in rows
+        }
         for customer_id, key in loaded.items():
             self._cache[customer_id] = key
             if len(self._cache) > self._cache_size:
