@@ -19,7 +19,7 @@ from cli import audit, demo, keys, serve
 from cli.projections import projections
 from cli.worker import worker
 from journey.adapters import migrate as migrations
-from journey.importer import PREPARER_NICENESS, import_lines
+from journey.importer import BATCH_LINES, PREPARER_NICENESS, import_lines
 from journey.runtime import database_url, open_store
 from journey.settings import Settings
 
@@ -40,7 +40,9 @@ def import_(
     file: Annotated[
         Path, typer.Argument(exists=True, dir_okay=False, help="JSON Lines, one event per line")
     ],
-    batch: Annotated[int, typer.Option(min=1, max=1000, help="events per atomic batch")] = 1000,
+    batch: Annotated[
+        int, typer.Option(min=1, max=20_000, help="lines per atomic batch")
+    ] = BATCH_LINES,
     processes: Annotated[
         int | None,
         typer.Option(min=0, help="preparer processes [default: one per core; 0: none]"),

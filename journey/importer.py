@@ -30,7 +30,8 @@ from journey.preparers import Preparers
 from journey.preparers import ingestor as preparer_ingestor
 from journey.validation import ValidEvent, decode_valid
 
-BATCH_LINES = 1000
+BATCH_LINES = 4000  # a transaction's fixed costs shared by more lines (400k events: 51k events/s
+# at 1,000 lines, 59k at 4,000, 63k at 8,000), for more memory per chunk in flight
 PREPARER_NICENESS = 10  # the writer is the critical path: preparers work ahead otherwise
 MAX_REPORTED = 1000
 Lines = list[tuple[int, bytes]]  # (line number, line)
