@@ -34,7 +34,7 @@ BATCH_LINES = 4000  # a transaction's fixed costs shared by more lines (400k eve
 # at 1,000 lines, 59k at 4,000, 63k at 8,000), for more memory per chunk in flight
 PREPARER_NICENESS = 10  # the writer is the critical path: preparers work ahead otherwise
 MAX_REPORTED = 1000
-Lines = list[tuple[int, bytes]]  # (line number, line)
+Lines = tuple[int, list[bytes]]  # (number of the first line, the lines, blank ones too)
 
 
 @dataclass
@@ -66,10 +66,9 @@ def import_lines(
     """Import in atomic batches of `batch_lines`, written in file order while the
     next chunks are being prepared."""
     summary = ImportSummary()
-    numbered = ((n, line) for n, line in enumerate(lines, start=1) if line.strip())
     with _preparing(ingestor, preparers) as (prepare, ahead), rare_collections():
         pending: deque[tuple[Lines, Future[_Prepared]]] = deque()
-        for chunk in _chunks(numbered, batch_lines):
+        for chunk in _chunks(iter(lines), batch_lines):
             pending.append((chunk, prepare(chunk)))
             if len(pending) > ahead:
                 _write(ingestor, *pending.popleft(), summary, progress)
@@ -125,7 +124,7 @@ def _write(
             _count(summary, ingestor.write([NewEvent._make(e) for e in new_events]))
         except (EventConflict, StaleDataKey):  # rare: redo this chunk here, line by line
             _append(ingestor, _valid_events(ingestor, chunk, []), summary)
-    progress(sum(len(line) for _, line in chunk))
+    progress(sum(map(len, chunk[1])))
 
 
 def _valid_events(
@@ -133,7 +132,10 @@ def _valid_events(
 ) -> list[tuple[int, ValidEvent]]:
     valid = []
     now = ingestor.now()
-    for number, line in chunk:
+    first, lines = chunk
+    for number, line in enumerate(lines, start=first):
+        if not line or line.isspace():
+            continue
         fast = decode_valid(line, now)
         if fast is not None:
             valid.append((number, fast))
@@ -180,6 +182,10 @@ def _count(summary: ImportSummary, results: list[AppendResult]) -> None:
             summary.duplicate += 1
 
 
-def _chunks(items: Iterator[tuple[int, bytes]], size: int) -> Iterator[Lines]:
-    while chunk := list(islice(items, size)):
-        yield chunk
+def _chunks(lines: Iterator[bytes], size: int) -> Iterator[Lines]:
+    """The lines as they come, numbered by their first: blank lines are skipped
+    where a chunk is prepared, not here (the writer's process is the bottleneck)."""
+    first = 1
+    while chunk := list(islice(lines, size)):
+        yield first, chunk
+        first += len(chunk)
