@@ -23,7 +23,7 @@ from psycopg.sql import SQL, Identifier
 
 from journey.adapters.postgres import JourneyRecorder
 from journey.events import TYPE_BY_TOPIC
-from journey.facts import Fact, fact_from_stored
+from journey.facts import Fact, facts_from_stored
 from projections.base import APPLICATION_NAME, BatchProjection, Step, connect
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ class Runner:
         rows = self.recorder.read_after(start, head, self.batch_size)
         last = rows[-1][0] if len(rows) == self.batch_size else head
         topics = {topic for p in self.projections for topic in p.topics}
-        facts = [fact_from_stored(*row) for row in rows if row[2] in topics]
+        facts = facts_from_stored(rows, topics)
         behind = [p for p in self.projections if positions[id(p)] < last]
         if self._side_by_side is None:
             applied = [self._apply(p, positions[id(p)], facts, last) for p in behind]

@@ -1,0 +1,52 @@
+"""Decoding stored events into facts: the batch decoder a rebuild uses gives the
+facts the one-row decoder gives, as plain `Fact`s."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import orjson
+
+from journey.events import TOPIC_BY_TYPE
+from journey.facts import NO_DATA, Fact, fact_from_stored, facts_from_stored
+
+INBOUND = TOPIC_BY_TYPE["contact.inbound"]
+REPLY = TOPIC_BY_TYPE["reply.outbound"]
+SURVEY = TOPIC_BY_TYPE["survey.answered"]
+
+
+def stored(position: int, topic: str, **body: object) -> tuple[int, str, str, bytes]:
+    return (position, "cust-1", topic, orjson.dumps({"timestamp": "2026-03-02T06:15:00Z", **body}))
+
+
+ROWS = [
+    stored(1, INBOUND, channel="chat", case_id="c-1", data={"abandoned": True}, pii=None),
+    stored(2, REPLY, channel=None, case_id="c-1", agent_id="a-1", data={}),
+    stored(3, SURVEY, data=None),  # no channel, case or agent: absent keys read as None
+]
+
+
+def test_the_batch_decoder_gives_what_the_one_row_decoder_gives() -> None:
+    topics = {INBOUND, REPLY, SURVEY}
+    assert facts_from_stored(ROWS, topics) == [fact_from_stored(*row) for row in ROWS]
+
+
+def test_the_batch_decoder_keeps_only_the_topics_asked_for() -> None:
+    assert [f.position for f in facts_from_stored(ROWS, {REPLY})] == [2]
+
+
+def test_decoded_facts_are_plain_facts() -> None:
+    first, second, third = facts_from_stored(ROWS, {INBOUND, REPLY, SURVEY})
+    assert type(first) is Fact
+    assert first == Fact(
+        position=1,
+        type="contact.inbound",
+        customer_id="cust-1",
+        occurred_at=datetime(2026, 3, 2, 6, 15, tzinfo=UTC),
+        channel="chat",
+        case_id="c-1",
+        data={"abandoned": True},
+    )
+    assert first.is_abandoned_contact
+    assert second.agent_id == "a-1" and second.data is NO_DATA
+    assert (third.channel, third.case_id, third.agent_id, third.data) == (None, None, None, NO_DATA)
