@@ -1,7 +1,8 @@
-"""Garbage collection for the hot loops (import, preparers, rebuild): they make
-many short-lived objects and hardly any reference cycles, so the collector runs
-rarely, and never again over the objects that existed before (frozen: the
-modules' hundreds of thousands of objects, scanned at every full collection)."""
+"""Garbage collection for the hot loops (the import, its preparers, a rebuild's
+bulk pass): they make many short-lived objects and hardly any reference cycles,
+so the collector runs rarely, and never again over the objects that existed
+before (frozen: the modules' hundreds of thousands of objects, scanned at every
+full collection)."""
 
 from __future__ import annotations
 

@@ -18,7 +18,6 @@ so the rows up to `head` are a fixed set whatever is appended meanwhile.
 
 from __future__ import annotations
 
-import gc
 import logging
 import math
 import multiprocessing
@@ -28,7 +27,7 @@ import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from itertools import chain, groupby, pairwise
 from multiprocessing.connection import Connection, wait
 from operator import itemgetter
@@ -43,6 +42,7 @@ from psycopg.sql import SQL, Composable, Composed, Identifier
 
 from journey.events import TYPE_BY_TOPIC
 from journey.facts import Fact, facts_from_stored
+from journey.memory import rare_collections
 from projections.base import APPLICATION_NAME, BatchProjection, Rows, View, connect
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,7 @@ EVENTS_PER_WORKER = 20_000  # fewer, and a worker process costs more than it sav
 FETCH = 2000  # rows per fetch from the server-side cursor
 AHEAD = 4  # fetches read ahead of the folding
 FLUSH = 20_000  # rows buffered before they are copied in
+FOLDING = (100_000, 50, 100)  # garbage thresholds while folding: hardly any cycles
 Statement = SQL | Composed
 Range = tuple[str | None, str | None]  # customers from (inclusive) .. to (exclusive); None: open
 
@@ -225,7 +226,7 @@ def _fill_range(
     thread that fetches ahead, so the server finds the next rows while these are
     folded."""
     datastore = projections[0].view.datastore
-    with connect(datastore) as conn, conn.transaction(), _rare_collections():
+    with connect(datastore) as conn, conn.transaction(), rare_collections(FOLDING):
         sink = _Sink(conn.cursor(), projections)
         read = 0
         rows = chain.from_iterable(_read_ahead(datastore, head, customers))
@@ -282,20 +283,6 @@ def _read_ahead(
             with suppress(queue.Empty):
                 fetches.get_nowait()
             reader.join(0.01)
-
-
-@contextmanager
-def _rare_collections() -> Iterator[None]:
-    """Folding allocates many short-lived objects and hardly any cycles: let the
-    garbage collector run rarely, and never over what existed before."""
-    threshold = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(100_000, 50, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*threshold)
-        gc.unfreeze()
 
 
 def _read(head: int, customers: Range) -> tuple[Composed, list[object]]:
