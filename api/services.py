@@ -21,7 +21,7 @@ from journey.adapters.reads import EventReads
 from journey.audit import AuditService
 from journey.group_commit import GroupCommitter
 from journey.ingestion import AppendResult
-from journey.preparers import prepare_body, prepared
+from journey.preparers import prepare_body, unpack
 from journey.replay import Replays
 from journey.runtime import Store, open_store
 from journey.settings import Settings
@@ -87,7 +87,7 @@ class Services:
         if len(batch) <= INLINE_VALIDATION:  # cheaper than a hop to another thread
             return await self.committer.commit(self.store.ingestor.validate(batch))
         try:
-            rows = await asyncio.get_running_loop().run_in_executor(
+            packed = await asyncio.get_running_loop().run_in_executor(
                 self.preparers, prepare_body, body
             )
         except BrokenExecutor:  # a preparer died: start others, do this one here
@@ -96,7 +96,7 @@ class Services:
             broken.shutdown(wait=False, cancel_futures=True)
             events = await run_in_threadpool(self.store.ingestor.validate, batch)
             return await self.committer.commit(events)
-        return await self.committer.commit_prepared(prepared(rows), batch)
+        return await self.committer.commit_prepared(unpack(packed), batch)
 
     def positions(self) -> tuple[int, list[dict[str, Any]]]:
         """The newest position and each projection's state, for `/metrics`."""

@@ -18,15 +18,14 @@ from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import orjson
 
 from journey.adapters.postgres import EventConflict, StaleDataKey
-from journey.adapters.rows import NewEvent
 from journey.ingestion import AppendResult, BatchRejected, Ingestor
 from journey.memory import rare_collections
-from journey.preparers import Preparers
+from journey.preparers import Preparers, pack, unpack
 from journey.preparers import ingestor as preparer_ingestor
 from journey.validation import ValidEvent, decode_valid
 
@@ -52,8 +51,7 @@ class ImportSummary:
 
 class _Prepared(NamedTuple):
     rejects: list[tuple[int, str]]
-    new_events: list[tuple[Any, ...]]  # `NewEvent`s as plain tuples: they cross processes
-    # several times faster than named tuples
+    new_events: bytes  # `NewEvent`s, packed (`journey.preparers.pack`): they cross processes
 
 
 def import_lines(
@@ -106,7 +104,7 @@ def _prepare(ingestor: Ingestor, chunk: Lines) -> _Prepared:
     rejects: list[tuple[int, str]] = []
     valid = _valid_events(ingestor, chunk, rejects)
     new_events = ingestor.prepare([event for _, event in valid]) if valid else []
-    return _Prepared(rejects, [tuple(e) for e in new_events])
+    return _Prepared(rejects, pack(new_events) if new_events else b"")
 
 
 def _write(
@@ -121,7 +119,7 @@ def _write(
         summary.reject(number, reason)
     if new_events:
         try:
-            _count(summary, ingestor.write([NewEvent._make(e) for e in new_events]))
+            _count(summary, ingestor.write(unpack(new_events)))
         except (EventConflict, StaleDataKey):  # rare: redo this chunk here, line by line
             _append(ingestor, _valid_events(ingestor, chunk, []), summary)
     progress(sum(map(len, chunk[1])))

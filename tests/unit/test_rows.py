@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from eventsourcing.persistence import StoredEvent
 
-from journey.adapters.rows import new_event, own_columns
+from journey.adapters.rows import NewEvent, new_event, own_columns
+from journey.preparers import pack, unpack
 
 TOPIC = "journey.events:ContactInbound"
 
@@ -28,3 +29,14 @@ def test_own_columns_read_back_what_was_encoded(
     stored = StoredEvent("cust-1", 0, TOPIC, b'{"id":"x"}')
     encoded = new_event(stored, event_id, occurred_at, case_id, digest)
     assert own_columns(encoded) == (TOPIC, event_id, occurred_at, case_id, digest)
+
+
+def test_prepared_events_cross_processes_unchanged() -> None:
+    events = [
+        new_event(
+            StoredEvent("cust-1", 3, TOPIC, b'{"id":"x"}'), "e-1", None, "c", bytes(32), b"k"
+        ),
+        new_event(StoredEvent("cüst-2", 0, TOPIC, b"{}")),
+    ]
+    assert unpack(pack(events)) == events
+    assert all(type(e) is NewEvent for e in unpack(pack(events)))
