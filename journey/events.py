@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import msgspec
 from eventsourcing.domain import CanMutateAggregate
-from eventsourcing.persistence import StoredEvent
 
 from journey.serialization import OrjsonTranscoder
 
@@ -122,11 +121,11 @@ EVENT_TYPES = tuple(EVENT_CLASSES)
 CLIENT_TYPES = tuple(name for name in EVENT_CLASSES if name != PersonalDataErased.type_name)
 
 
-def stored_event(event: ValidEvent, sealed_pii: dict[str, Any] | None) -> StoredEvent:
-    """The stored form of a validated event, exactly as the application's mapper
+def stored_state(event: ValidEvent, sealed_pii: dict[str, Any] | None) -> bytes:
+    """The stored state of a validated event, exactly as the application's mapper
     would encode its domain event (`tests/unit/test_events.py` holds them equal),
-    built directly because it is the ingestion hot path. The store assigns the
-    version (0 here) at append."""
+    written directly because it is the ingestion hot path. Its stream is
+    `customer_id`, its topic `TOPIC_BY_TYPE[type]`; the store assigns the version."""
     state = _State(
         event.agent_id,
         event.case_id,
@@ -136,7 +135,7 @@ def stored_event(event: ValidEvent, sealed_pii: dict[str, Any] | None) -> Stored
         sealed_pii,
         event.occurred_at,
     )
-    return StoredEvent(event.customer_id, 0, TOPIC_BY_TYPE[event.type], _STATE.encode(state))
+    return _STATE.encode(state)
 
 
 class _State(msgspec.Struct, gc=False):

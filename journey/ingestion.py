@@ -15,9 +15,9 @@ import orjson
 
 from journey.adapters.keys import DataKey
 from journey.adapters.postgres import Appended, StaleDataKey
-from journey.adapters.rows import NewEvent, new_event
+from journey.adapters.rows import NewEvent, encode_event
 from journey.crypto import seal_pii
-from journey.events import stored_event
+from journey.events import TOPIC_BY_TYPE, stored_state
 from journey.validation import ValidEvent, Violation, decode_valid_batch, validate_event
 
 MAX_BATCH = 1000
@@ -119,11 +119,15 @@ class Ingestor:
         ]
 
     def _prepare(self, event: ValidEvent, key: DataKey) -> NewEvent:
-        return new_event(
-            stored_event(event, seal_pii(key.cipher, event.id, event.pii) if event.pii else None),
-            event_id=event.id,
-            occurred_at=event.occurred_at,
-            case_id=event.case_id,
-            content_digest=key.digest(event.canonical()),
-            data_key_check=key.wrapped if event.pii else None,
+        sealed = seal_pii(key.cipher, event.id, event.pii) if event.pii else None
+        return encode_event(
+            event.customer_id,
+            TOPIC_BY_TYPE[event.type],
+            stored_state(event, sealed),
+            0,
+            event.id,
+            event.occurred_at,
+            event.case_id,
+            key.digest(event.canonical()),
+            key.wrapped if event.pii else None,
         )

@@ -66,16 +66,41 @@ def new_event(
     content_digest: bytes | None = None,
     data_key_check: bytes | None = None,
 ) -> NewEvent:
-    customer = str(stored.originator_id)
+    return encode_event(
+        str(stored.originator_id),
+        stored.topic,
+        stored.state,
+        stored.originator_version,
+        event_id,
+        occurred_at,
+        case_id,
+        content_digest,
+        data_key_check,
+    )
+
+
+def encode_event(
+    customer: str,
+    topic: str,
+    state: bytes,
+    version: int,
+    event_id: str | None,
+    occurred_at: datetime | None,
+    case_id: str | None,
+    content_digest: bytes | None,
+    data_key_check: bytes | None,
+) -> NewEvent:
+    """`new_event` of a stored event's parts (the ingestion hot path makes no
+    `StoredEvent`)."""
     return NewEvent(
         customer,
         event_id,
         content_digest,
         data_key_check,
-        stored.originator_version,
-        stored.state,
-        chain_parts(customer, stored.topic, event_id, occurred_at, case_id, content_digest),
-        _text(customer) + _text(stored.topic),
+        version,
+        state,
+        chain_parts(customer, topic, event_id, occurred_at, case_id, content_digest),
+        _text(customer) + _text(topic),
         b"".join(
             (_text(event_id), _timestamp(occurred_at), _text(case_id), _bytes(content_digest))
         ),

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from eventsourcing.persistence import Mapper
+from eventsourcing.persistence import Mapper, StoredEvent
 from hypothesis import given
 from hypothesis import strategies as st
 
-from journey.events import EVENT_CLASSES, TYPE_BY_TOPIC, stored_event
+from journey.events import EVENT_CLASSES, TOPIC_BY_TYPE, TYPE_BY_TOPIC, stored_state
 from journey.serialization import OrjsonTranscoder
 from journey.validation import ValidEvent, validate_event
 from tests.factories import valid_events
@@ -25,7 +25,9 @@ def test_a_stored_event_equals_the_mappers_encoding_and_decodes_back(
     valid = validate_event(raw, 0, NOW)
     assert isinstance(valid, ValidEvent)
     sealed = {"fields": ["body", "näme"], "sealed": "AAAA"} if sealed_pii else None
-    stored = stored_event(valid, sealed)
+    stored = StoredEvent(
+        valid.customer_id, 0, TOPIC_BY_TYPE[valid.type], stored_state(valid, sealed)
+    )
     domain_event = EVENT_CLASSES[valid.type](
         originator_id=valid.customer_id,
         originator_version=0,
