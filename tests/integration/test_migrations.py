@@ -51,6 +51,18 @@ def test_upgrade_downgrade_upgrade_round_trips(fresh_url: str) -> None:
     assert {"journey_events", "journey_keys"} <= tables(fresh_url)
 
 
+def test_tables_of_projections_no_longer_used_are_dropped(fresh_url: str) -> None:
+    upgrade(fresh_url, "0002")
+    with psycopg.connect(ConnectionParams.from_url(fresh_url).conninfo(), autocommit=True) as conn:
+        conn.execute("CREATE TABLE cases_v1_facts (case_id text)")
+        conn.execute("CREATE TABLE deflection_v1_next_contacts (customer_id text)")
+        conn.execute("CREATE TABLE cases_v1_sla (case_id text)")  # in use: kept
+    upgrade(fresh_url)
+    found = tables(fresh_url)
+    assert not {"cases_v1_facts", "deflection_v1_next_contacts"} & found
+    assert "cases_v1_sla" in found
+
+
 def test_the_library_reads_and_writes_the_migrated_table(fresh_url: str, tmp_path: Any) -> None:
     upgrade(fresh_url)
     settings = Settings.from_env(
