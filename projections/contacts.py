@@ -17,7 +17,7 @@ configured window), or bump the suffix of `name`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import ClassVar
 
@@ -30,7 +30,7 @@ from journey.events import TOPIC_BY_TYPE
 from journey.facts import Fact
 from projections.base import BatchProjection, Rows, View
 
-Classify = Callable[[list[Fact]], list[ContactMark]]
+Classify = Callable[[Sequence[Fact]], list[ContactMark]]
 
 
 class ContactsView(View):
@@ -65,18 +65,18 @@ class ContactsView(View):
                 bounds[f.customer_id] = min(f.occurred_at, bounds.get(f.customer_id, f.occurred_at))
             stored, stored_flags = self._neighbourhoods(curs, bounds)
             marks = [
-                m
+                (customer, m)
                 for customer, facts in _merged(stored, contacts).items()
                 for m in classify(facts)
                 if m.occurred_at >= bounds[customer]  # the contact before a bound is context
             ]
-            flags = {m.position: (m.is_repeat, m.is_channel_switch) for m in marks}
-            self.copy(curs, _rows(contacts, flags))
+            new = {f.position for f in contacts}
+            self.copy(curs, {"main": [_row(c, m) for c, m in marks if m.position in new]})
             changed = [
-                (*flags[f.position], f.customer_id, f.position)
-                for facts in stored.values()
-                for f in facts
-                if f.position in flags and flags[f.position] != stored_flags[f.position]
+                (m.is_repeat, m.is_channel_switch, customer, m.position)
+                for customer, m in marks
+                if m.position in stored_flags
+                and (m.is_repeat, m.is_channel_switch) != stored_flags[m.position]
             ]
             curs.executemany(
                 self.sql(
@@ -120,20 +120,16 @@ class ContactsView(View):
         return found, flags
 
 
-def _rows(contacts: Iterable[Fact], flags: dict[int, tuple[bool, bool]]) -> Rows:
-    return {
-        "main": [
-            (
-                f.customer_id,
-                f.position,
-                f.occurred_at,
-                f.channel,
-                f.is_abandoned_contact,
-                *flags[f.position],
-            )
-            for f in contacts
-        ]
-    }
+def _row(customer_id: str, mark: ContactMark) -> tuple[object, ...]:
+    return (
+        customer_id,
+        mark.position,
+        mark.occurred_at,
+        mark.channel,
+        mark.abandoned,
+        mark.is_repeat,
+        mark.is_channel_switch,
+    )
 
 
 def _merged(stored: dict[str, list[Fact]], new: Sequence[Fact]) -> dict[str, list[Fact]]:
@@ -154,27 +150,10 @@ class ContactsProjection(BatchProjection):
         self.view.record(contacts, self._classify, tracking)
 
     def fold_customer(self, facts: Sequence[Fact]) -> Rows:
-        """The rows straight from the marks, which carry every column but the
-        customer: no second pass over the contacts (the same rows, in another
-        order)."""
-        marks = classify_contacts(facts, self.context.repeat_window)
-        if not marks:
-            return {"main": []}
-        customer = facts[0].customer_id  # one customer's facts: classify_contacts checks
-        return {
-            "main": [
-                (
-                    customer,
-                    m.position,
-                    m.occurred_at,
-                    m.channel,
-                    m.abandoned,
-                    m.is_repeat,
-                    m.is_channel_switch,
-                )
-                for m in marks
-            ]
-        }
+        """Each contact's row, from its mark (the fold checks the facts are one
+        customer's)."""
+        marks = self._classify(facts)
+        return {"main": [_row(facts[0].customer_id, m) for m in marks]}
 
-    def _classify(self, facts: list[Fact]) -> list[ContactMark]:
+    def _classify(self, facts: Sequence[Fact]) -> list[ContactMark]:
         return classify_contacts(facts, self.context.repeat_window)
