@@ -87,9 +87,46 @@ class SelfServiceData(_Strict):
     helpful: StrictBool | None = None
 
 
+# The same `data` rules for msgspec (the fast path, below): as strict or stricter.
+class _Fast(msgspec.Struct, gc=False, forbid_unknown_fields=True):
+    pass
+
+
+class _ContactData(_Fast):
+    abandoned: bool = False
+
+
+class _OpenedData(_Fast):
+    priority: Priority = "normal"
+
+
+class _StatusData(_Fast):
+    status: Status
+
+
+class _PriorityData(_Fast):
+    priority: Priority
+
+
+class _SurveyData(_Fast):
+    csat: Annotated[int, msgspec.Meta(ge=1, le=5)] | None = None
+    nps: Annotated[int, msgspec.Meta(ge=0, le=10)] | None = None
+    ces: Annotated[int, msgspec.Meta(ge=1, le=7)] | None = None
+
+    def __post_init__(self) -> None:
+        if self.csat is None and self.nps is None and self.ces is None:
+            raise ValueError("no answer")
+
+
+class _SelfServiceData(_Fast):
+    article_id: Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+    helpful: bool | None = None
+
+
 @dataclass(frozen=True)
 class TypeRule:
     data: type[_Strict]
+    fast: type[_Fast]  # `data` for msgspec
     required: tuple[str, ...]
 
     @cached_property
@@ -101,16 +138,26 @@ class TypeRule:
         except ValidationError:
             return None
 
+    def checked(self, data: dict[str, Any], fast: bool = False) -> dict[str, Any]:
+        """`data` checked by this rule, its defaults applied: by msgspec when `fast`
+        (`msgspec.ValidationError`), else by pydantic (`ValidationError`)."""
+        if not data and self.empty is not None:  # most events: no data, or defaults
+            return dict(self.empty)
+        if fast:
+            typed = msgspec.convert(data, self.fast)
+            return {k: v for k, v in msgspec.structs.asdict(typed).items() if v is not None}
+        return self.data.model_validate(data).model_dump(exclude_none=True)
+
 
 TYPE_RULES: dict[str, TypeRule] = {
-    "contact.inbound": TypeRule(ContactData, ("channel",)),
-    "reply.outbound": TypeRule(NoData, ("channel", "case_id", "agent_id")),
-    "case.opened": TypeRule(OpenedData, ("case_id", "channel")),
-    "case.assigned": TypeRule(NoData, ("case_id", "agent_id")),
-    "case.status_changed": TypeRule(StatusData, ("case_id",)),
-    "case.priority_changed": TypeRule(PriorityData, ("case_id",)),
-    "survey.answered": TypeRule(SurveyData, ("channel",)),
-    "self_service.used": TypeRule(SelfServiceData, ("channel",)),
+    "contact.inbound": TypeRule(ContactData, _ContactData, ("channel",)),
+    "reply.outbound": TypeRule(NoData, _Fast, ("channel", "case_id", "agent_id")),
+    "case.opened": TypeRule(OpenedData, _OpenedData, ("case_id", "channel")),
+    "case.assigned": TypeRule(NoData, _Fast, ("case_id", "agent_id")),
+    "case.status_changed": TypeRule(StatusData, _StatusData, ("case_id",)),
+    "case.priority_changed": TypeRule(PriorityData, _PriorityData, ("case_id",)),
+    "survey.answered": TypeRule(SurveyData, _SurveyData, ("channel",)),
+    "self_service.used": TypeRule(SelfServiceData, _SelfServiceData, ("channel",)),
 }
 
 
@@ -143,7 +190,7 @@ class EventIn(_Strict):
             if getattr(self, name) is None:
                 raise _FieldError(name, f"required for type {self.type}")
         try:
-            data = _typed_data(rule, self.data)
+            data = rule.checked(self.data)
         except ValidationError as error:
             raise _FieldError("data", _first_message(error), error) from None
         object.__setattr__(self, "data", data)
@@ -161,13 +208,6 @@ class EventIn(_Strict):
             agent_id=self.agent_id,
             pii=self.pii,
         )
-
-
-def _typed_data(rule: TypeRule, data: dict[str, Any]) -> dict[str, Any]:
-    """`data` checked by the type's rule, its defaults applied (`ValidationError`)."""
-    if not data and rule.empty is not None:  # most events: no data, or defaults
-        return dict(rule.empty)
-    return rule.data.model_validate(data).model_dump(exclude_none=True)
 
 
 def _occurred_at(value: str) -> datetime:
@@ -291,51 +331,6 @@ class _Incoming(msgspec.Struct, frozen=True, gc=False, forbid_unknown_fields=Tru
     pii: Annotated[dict[_PiiKey, _PiiText], msgspec.Meta(max_length=MAX_PII_FIELDS)] | None = None
 
 
-class _Fast(msgspec.Struct, gc=False, forbid_unknown_fields=True):
-    pass
-
-
-class _ContactData(_Fast):
-    abandoned: bool = False
-
-
-class _OpenedData(_Fast):
-    priority: Priority = "normal"
-
-
-class _StatusData(_Fast):
-    status: Status
-
-
-class _PriorityData(_Fast):
-    priority: Priority
-
-
-class _SurveyData(_Fast):
-    csat: Annotated[int, msgspec.Meta(ge=1, le=5)] | None = None
-    nps: Annotated[int, msgspec.Meta(ge=0, le=10)] | None = None
-    ces: Annotated[int, msgspec.Meta(ge=1, le=7)] | None = None
-
-    def __post_init__(self) -> None:
-        if self.csat is None and self.nps is None and self.ces is None:
-            raise ValueError("no answer")
-
-
-class _SelfServiceData(_Fast):
-    article_id: Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
-    helpful: bool | None = None
-
-
-_FAST_DATA: dict[str, type[_Fast]] = {  # the `data` models of TYPE_RULES, for msgspec
-    "contact.inbound": _ContactData,
-    "reply.outbound": _Fast,
-    "case.opened": _OpenedData,
-    "case.assigned": _Fast,
-    "case.status_changed": _StatusData,
-    "case.priority_changed": _PriorityData,
-    "survey.answered": _SurveyData,
-    "self_service.used": _SelfServiceData,
-}
 _DECODE_ONE = msgspec.json.Decoder(_Incoming)
 _DECODE_MANY = msgspec.json.Decoder(list[_Incoming])
 
@@ -354,7 +349,7 @@ def _passed(event: _Incoming, now: datetime) -> ValidEvent | None:
         return None
     try:
         occurred_at = _occurred_at(event.occurred_at)  # ValueError: e.g. February 30
-        data = _fast_data(event.type, rule, event.data)
+        data = rule.checked(event.data, fast=True)
     except (ValueError, msgspec.ValidationError):
         return None
     if occurred_at > now + MAX_FUTURE:
@@ -412,11 +407,3 @@ def _readable_id(raw: object) -> str | None:
 
 def _clean(message: str) -> str:
     return message.removeprefix("Value error, ")
-
-
-def _fast_data(event_type: str, rule: TypeRule, data: dict[str, Any]) -> dict[str, Any]:
-    """`_typed_data` by msgspec (`msgspec.ValidationError`)."""
-    if not data and rule.empty is not None:
-        return dict(rule.empty)
-    typed = msgspec.convert(data, _FAST_DATA[event_type])
-    return {k: v for k, v in msgspec.structs.asdict(typed).items() if v is not None}
