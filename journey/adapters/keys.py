@@ -22,9 +22,9 @@ from journey.crypto import ContentDigest, new_data_key, unwrap_key, wrap_key
 
 @dataclass(frozen=True, slots=True)
 class DataKey:
-    """A customer's data key, with what uses it made once: its cipher and digest."""
+    """What a writer needs of a customer's data key, made once: its cipher and
+    digest (the key itself is not kept), and the wrapped key the recorder checks."""
 
-    key: bytes
     wrapped: bytes
     cipher: AESGCM
     digest: ContentDigest
@@ -35,7 +35,7 @@ class DataKey:
 
     @classmethod
     def made(cls, key: bytes, wrapped: bytes) -> DataKey:
-        return cls(key, wrapped, AESGCM(key), ContentDigest(key))
+        return cls(wrapped, AESGCM(key), ContentDigest(key))
 
 
 class KeyStore:

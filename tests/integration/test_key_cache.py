@@ -14,10 +14,10 @@ from tests.factories import event
 def test_the_cache_keeps_at_most_its_size_and_reloads_the_same_keys(store: Store) -> None:
     keys = KeyStore(store.datastore.pool, store.settings.master_key, cache_size=3)
     customers = [f"cust-{n}" for n in range(10)]
-    first = {c: keys.data_keys([c])[c].key for c in customers}
+    first = {c: keys.data_keys([c])[c].wrapped for c in customers}
     assert len(keys._cache) == 3
     assert list(keys._cache) == customers[-3:]  # the most recently used
-    again = {c: keys.data_keys([c])[c].key for c in customers}
+    again = {c: keys.data_keys([c])[c].wrapped for c in customers}
     assert again == first and len(set(first.values())) == len(customers)
     assert len(keys._cache) == 3
 
