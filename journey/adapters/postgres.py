@@ -45,7 +45,7 @@ from journey.adapters.rows import (
     new_event,
     own_columns,
 )
-from journey.chain import GENESIS, chain_link, recorded_text
+from journey.chain import GENESIS, chain_link, instant_json
 
 COPY_BLOCK = 64 * 1024
 INSERT_AT_MOST = 100  # events written by one INSERT with the COMMIT; more are COPYed
@@ -357,7 +357,7 @@ def _placed(
 ) -> Iterator[tuple[NewEvent, int, int, bytes]]:
     """Each event with its version, position and chain hash, after `place`."""
     heads = dict(place.heads)  # this attempt's own: a refused one leaves `place` as it was
-    recorded = recorded_text(recorded_at)
+    recorded = instant_json(recorded_at)
     for position, event in enumerate(events, start=place.last_position + 1):
         head_version, previous = heads.get(event.customer_id, (0, GENESIS))
         version = head_version + 1 if next_versions else event.version
