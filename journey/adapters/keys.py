@@ -97,7 +97,7 @@ class KeyStore:
             conn.execute("SET LOCAL synchronous_commit TO OFF")
             conn.execute(
                 "INSERT INTO journey_keys (customer_id, wrapped_key) "
-                "SELECT * FROM unnest(%s::text[], %s::bytea[]) ON CONFLICT (customer_id) DO "
+                "SELECT * FROM unnest(%b::text[], %b::bytea[]) ON CONFLICT (customer_id) DO "
                 "UPDATE SET wrapped_key = EXCLUDED.wrapped_key "
                 "WHERE journey_keys.wrapped_key IS NULL",
                 (list(fresh), list(fresh.values())),
@@ -105,7 +105,7 @@ class KeyStore:
             rows = (
                 conn.cursor(row_factory=tuple_row)
                 .execute(
-                    "SELECT customer_id, wrapped_key FROM journey_keys WHERE customer_id = ANY(%s)",
+                    "SELECT customer_id, wrapped_key FROM journey_keys WHERE customer_id = ANY(%b)",
                     (customer_ids,),
                 )
                 .fetchall()

@@ -105,7 +105,7 @@ class JourneyRecorder(PostgresApplicationRecorder):
         self._select_heads = (
             SQL(
                 "SELECT h.originator_id, h.originator_version, h.chain_hash "
-                "FROM unnest(%s::text[]) AS c(id) CROSS JOIN LATERAL ("
+                "FROM unnest(%b::text[]) AS c(id) CROSS JOIN LATERAL ("
                 "  SELECT originator_id, originator_version, chain_hash FROM {} "
                 "  WHERE originator_id = c.id ORDER BY originator_version DESC LIMIT 1) AS h"
             )
@@ -300,7 +300,7 @@ class JourneyRecorder(PostgresApplicationRecorder):
         query = self._keys_queries.get(keys_table)
         if query is None:
             query = (
-                SQL("SELECT customer_id, wrapped_key FROM {} WHERE customer_id = ANY(%s)")
+                SQL("SELECT customer_id, wrapped_key FROM {} WHERE customer_id = ANY(%b)")
                 .format(Identifier(keys_table))
                 .as_bytes(None)
             )
