@@ -71,20 +71,7 @@ Stored = tuple[int, str, str, bytes]  # (position, customer_id, topic, state) as
 
 def fact_from_stored(position: int, customer_id: str, topic: str, state: bytes) -> Fact:
     """Decode a stored event (as the recorder wrote it) into a Fact, without its pii."""
-    body = orjson.loads(state)
-    get = body.get
-    return _new_fact(
-        (
-            position,
-            TYPE_BY_TOPIC[topic],
-            customer_id,
-            datetime.fromisoformat(body["timestamp"]),
-            get("channel"),
-            get("case_id"),
-            get("agent_id"),
-            get("data") or NO_DATA,
-        )
-    )
+    return facts_from_stored(((position, customer_id, topic, state),), (topic,))[0]
 
 
 def facts_from_stored(rows: Iterable[Stored], topics: Container[str]) -> list[Fact]:

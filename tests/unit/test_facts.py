@@ -1,11 +1,12 @@
-"""Decoding stored events into facts: the batch decoder a rebuild uses gives the
-facts the one-row decoder gives, as plain `Fact`s."""
+"""Decoding stored events into facts: the batch decoder a rebuild uses, and the
+one-row decoder built on it, give plain `Fact`s."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 import orjson
+import pytest
 
 from journey.events import TOPIC_BY_TYPE
 from journey.facts import NO_DATA, Fact, fact_from_stored, facts_from_stored
@@ -26,9 +27,15 @@ ROWS = [
 ]
 
 
-def test_the_batch_decoder_gives_what_the_one_row_decoder_gives() -> None:
-    topics = {INBOUND, REPLY, SURVEY}
-    assert facts_from_stored(ROWS, topics) == [fact_from_stored(*row) for row in ROWS]
+def test_the_one_row_decoder_decodes_any_topic_and_refuses_an_unknown_one() -> None:
+    at = datetime(2026, 3, 2, 6, 15, tzinfo=UTC)
+    assert [fact_from_stored(*row) for row in ROWS] == [
+        Fact(1, "contact.inbound", "cust-1", at, "chat", "c-1", None, {"abandoned": True}),
+        Fact(2, "reply.outbound", "cust-1", at, None, "c-1", "a-1", NO_DATA),
+        Fact(3, "survey.answered", "cust-1", at),
+    ]
+    with pytest.raises(KeyError):
+        fact_from_stored(4, "cust-1", "journey.events:Unknown", ROWS[0][3])
 
 
 def test_the_batch_decoder_keeps_only_the_topics_asked_for() -> None:
