@@ -13,8 +13,7 @@ from time import perf_counter
 from pyinstrument import Profiler
 
 from bench.database import fresh_database, server_url
-from bench.workload import event_lines
-from journey.importer import import_lines
+from bench.workload import import_generated
 from projections import bulk
 from projections.registry import PROJECTIONS, context_for, rebuild
 
@@ -26,10 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     options = parser.parse_args(argv)
     bulk.WORKERS = 1
     with fresh_database(server_url(), "profile_rebuild") as db:
-        with db.store() as store:
-            import_lines(store.ingestor, event_lines(options.events))
-        with db.admin() as conn:
-            conn.execute("VACUUM (ANALYZE)")
+        import_generated(db, options.events)
         with db.store() as store:
             context = context_for(store)
             profiler = Profiler(interval=0.0005)

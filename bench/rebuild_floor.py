@@ -19,18 +19,16 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
-from time import perf_counter
 from unittest import mock
 
 from bench.database import fresh_database, server_url
-from bench.projection_rebuild import _sequential_read
-from bench.workload import event_lines
+from bench.projection_rebuild import rebuild_all, timed_rebuild
+from bench.workload import import_generated
 from journey.facts import Fact, Stored, facts_from_stored
-from journey.importer import import_lines
 from journey.runtime import Store
 from projections import bulk
 from projections.base import BatchProjection, Rows
-from projections.registry import PROJECTIONS, context_for, rebuild
+from projections.registry import PROJECTIONS
 
 Recorded = tuple[dict[str, list[Fact]], dict[tuple[type, str], Rows]]
 
@@ -41,10 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="timed runs of each variant")
     options = parser.parse_args(argv)
     with fresh_database(server_url(), "rebuild_floor") as db:
-        with db.store() as store:
-            import_lines(store.ingestor, event_lines(options.events))
-        with db.admin() as conn:
-            conn.execute("VACUUM (ANALYZE)")
+        import_generated(db, options.events)
         with db.store() as store:
             recorded = _record(store)
             variants: dict[str, Callable[[], ExitStack]] = {
@@ -59,18 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _rebuild_all(store: Store) -> None:
-    names = [projection_class.name for projection_class in PROJECTIONS]
-    rebuild(store, context_for(store), names, lambda _advanced, _head: None)
-
-
 def _timed(store: Store, name: str, events: int) -> None:
-    reads = [_sequential_read(store)]
-    start = perf_counter()
-    _rebuild_all(store)
-    seconds = perf_counter() - start
-    reads.append(_sequential_read(store))
-    read_rate = events / (sum(s for _, s in reads) / len(reads))
+    seconds, read_seconds = timed_rebuild(store, events)
+    read_rate = events / read_seconds
     print(
         f"{name:>22}: {events / seconds:>9,.0f} events/s, sequential read "
         f"{read_rate:>11,.0f} rows/s, ratio {events / seconds / read_rate:.3f}",
@@ -101,7 +87,7 @@ def _record(store: Store) -> Recorded:
                 return rows[type(self), mine[0].customer_id]
 
             patches.enter_context(mock.patch.object(projection_class, "fold_customer", folding))
-        _rebuild_all(store)
+        rebuild_all(store)
     return facts, rows
 
 

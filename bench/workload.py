@@ -14,8 +14,10 @@ import orjson
 import psycopg
 from psycopg import sql
 
+from bench.database import BenchDatabase
 from journey.adapters.rows import COLUMNS
 from journey.generator import generate
+from journey.importer import import_lines
 
 EVENTS_TABLE = "journey_events"
 COPY_CHUNK = 1 << 20
@@ -24,6 +26,15 @@ COPY_CHUNK = 1 << 20
 def event_lines(count: int, seed: int = 7) -> Iterator[bytes]:
     """`count` generated events, customer after customer (every customer has several)."""
     return (orjson.dumps(event) for event in islice(generate(count, seed=seed), count))
+
+
+def import_generated(db: BenchDatabase, count: int) -> None:
+    """`count` generated events imported through the product into `db`, which is
+    then vacuumed and analysed."""
+    with db.store() as store:
+        import_lines(store.ingestor, event_lines(count))
+    with db.admin() as conn:
+        conn.execute("VACUUM (ANALYZE)")
 
 
 def one_customer_lines(customer_id: str, count: int) -> Iterator[bytes]:
