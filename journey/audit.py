@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import orjson
 from eventsourcing.persistence import Mapper
 
+from journey.adapters.postgres import CREATED
 from journey.adapters.rows import new_event
 from journey.chain import GENESIS, ChainedRow, chain_hash
 from journey.crypto import open_pii
@@ -256,7 +257,7 @@ class AuditService:
         new = new_event(self._mapper.to_stored_event(erased), event_id=event_id, occurred_at=now)
         (appended,) = self._writer.append([new])
         return ErasureResult(
-            customer_id, appended.created, event_id, appended.position, key_erased_at
+            customer_id, appended.status == CREATED, event_id, appended.position, key_erased_at
         )
 
     def export(self, customer_id: str) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 import orjson
 
-from journey.adapters.postgres import EventConflict, StaleDataKey
+from journey.adapters.postgres import CREATED, EventConflict, StaleDataKey
 from journey.ingestion import AppendResult, BatchRejected, Ingestor
 from journey.memory import rare_collections
 from journey.preparers import Preparers, pack, unpack
@@ -173,11 +173,9 @@ def _append(
 
 
 def _count(summary: ImportSummary, results: list[AppendResult]) -> None:
-    for result in results:
-        if result.status == "created":
-            summary.created += 1
-        else:
-            summary.duplicate += 1
+    created = sum(result.status == CREATED for result in results)
+    summary.created += created
+    summary.duplicate += len(results) - created
 
 
 def _chunks(lines: Iterator[bytes], size: int) -> Iterator[Lines]:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from typing import NamedTuple, Protocol
+from typing import Protocol
 
 import orjson
 
 from journey.adapters.keys import DataKey
-from journey.adapters.postgres import Appended, StaleDataKey
+from journey.adapters.postgres import AppendResult as AppendResult  # the service's result too
+from journey.adapters.postgres import StaleDataKey
 from journey.adapters.rows import NewEvent, encode_event
 from journey.crypto import seal_pii
 from journey.events import TOPIC_BY_TYPE, stored_state
@@ -34,14 +35,8 @@ class BatchRejected(ValueError):
         return BatchRejected, (self.violations,)  # it crosses from preparer processes
 
 
-class AppendResult(NamedTuple):  # one per event: a named tuple is the cheapest to make
-    id: str
-    status: str  # "created" | "duplicate"
-    position: int
-
-
 class EventWriter(Protocol):
-    def append(self, events: Sequence[NewEvent]) -> list[Appended]: ...
+    def append(self, events: Sequence[NewEvent]) -> list[AppendResult]: ...
 
 
 class DataKeys(Protocol):
@@ -112,11 +107,7 @@ class Ingestor:
 
     def write(self, new_events: Sequence[NewEvent]) -> list[AppendResult]:
         """Append prepared events atomically (`EventConflict`, `StaleDataKey`: nothing written)."""
-        appended = self._writer.append(new_events)
-        return [
-            AppendResult(event_id or "", "created" if created else "duplicate", position)
-            for event_id, position, created in appended
-        ]
+        return self._writer.append(new_events)
 
     def _prepare(self, event: ValidEvent, key: DataKey) -> NewEvent:
         sealed = seal_pii(key.cipher, event.id, event.pii) if event.pii else None

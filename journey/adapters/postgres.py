@@ -48,6 +48,7 @@ from journey.adapters.rows import (
 from journey.chain import GENESIS, chain_link, instant_json
 
 COPY_BLOCK = 64 * 1024
+CREATED, DUPLICATE = "created", "duplicate"  # an `AppendResult`'s status
 INSERT_AT_MOST = 100  # events written by one INSERT with the COMMIT; more are COPYed
 # Statements of the write path as bytes, composed once: psycopg caches the parsing
 # of a bytes query, while a `Composed` is rendered again at every execute.
@@ -67,10 +68,10 @@ class _Place:
     heads: dict[str, tuple[int, bytes]]  # customer: (version, chain hash) of its last event
 
 
-class Appended(NamedTuple):  # one per event of a batch: a named tuple is the cheapest to make
-    event_id: str | None
+class AppendResult(NamedTuple):  # one per event of a batch: a named tuple is the cheapest to make
+    id: str
+    status: str  # "created" | "duplicate"
     position: int
-    created: bool
 
 
 class EventConflict(IntegrityError):
@@ -144,7 +145,7 @@ class JourneyRecorder(PostgresApplicationRecorder):
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def append(
         self, events: Sequence[NewEvent], keys_table: str = "journey_keys"
-    ) -> list[Appended]:
+    ) -> list[AppendResult]:
         """The store's write path: idempotent by event id, atomic, next versions.
 
         Ids already stored with the same digest answer as duplicates; with another
@@ -173,12 +174,19 @@ class JourneyRecorder(PostgresApplicationRecorder):
                 fresh = _fresh(events, known)
                 written = self._write_new(curs, list(fresh.values()), place)
         if not known and len(fresh) == len(events):  # the usual batch: every event new
-            return [Appended(e.event_id, p, True) for e, p in zip(events, written, strict=True)]
+            return [
+                AppendResult(e.event_id or "", CREATED, p)
+                for e, p in zip(events, written, strict=True)
+            ]
         positions = dict(zip(fresh, written, strict=True))
         return [
-            Appended(e.event_id, known[e.event_id][0], False)
+            AppendResult(e.event_id or "", DUPLICATE, known[e.event_id][0])
             if e.event_id in known
-            else Appended(e.event_id, positions[e.event_id], fresh[e.event_id] is e)
+            else AppendResult(
+                e.event_id or "",
+                CREATED if fresh[e.event_id] is e else DUPLICATE,
+                positions[e.event_id],
+            )
             for e in events
         ]
 
@@ -375,6 +383,8 @@ def _fresh(
     for event in events:
         if event.event_id not in known:
             fresh.setdefault(event.event_id, event)
+    if len(fresh) == len(events):  # every event new and its id given once: nothing to compare
+        return fresh
     conflicts = [
         (index, e.event_id or "", known[e.event_id][0] if e.event_id in known else 0)
         for index, e in enumerate(events)
