@@ -36,6 +36,7 @@ _FIELD_COUNT = struct.pack(">h", len(COLUMNS))
 _NULL = struct.pack(">i", -1)
 _LENGTH = struct.Struct(">i")
 _INT8 = struct.Struct(">q")
+_TIMESTAMP = struct.Struct(">iq")  # a timestamptz field: its length (8), its value
 _STORE_FIELDS = struct.Struct(">iqiqiqi")  # three int8/timestamptz fields, the hash's length
 _HASH_BYTES = 32
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # PostgreSQL's timestamp epoch
@@ -91,7 +92,14 @@ def encode_event(
     data_key_check: bytes | None,
 ) -> NewEvent:
     """`new_event` of a stored event's parts (the ingestion hot path makes no
-    `StoredEvent`)."""
+    `StoredEvent`). The COPY fields are written inline: calls to a helper per
+    field were a fifth of this function's time."""
+    length = _LENGTH.pack
+    customer_bytes, topic_bytes = customer.encode(), topic.encode()
+    id_field = _NULL if event_id is None else length(len(id_bytes := event_id.encode())) + id_bytes
+    case_field = (
+        _NULL if case_id is None else length(len(case_bytes := case_id.encode())) + case_bytes
+    )
     return NewEvent(
         customer,
         event_id,
@@ -100,9 +108,16 @@ def encode_event(
         version,
         state,
         chain_parts(customer, topic, event_id, occurred_at, case_id, content_digest),
-        _text(customer) + _text(topic),
         b"".join(
-            (_text(event_id), _timestamp(occurred_at), _text(case_id), _bytes(content_digest))
+            (length(len(customer_bytes)), customer_bytes, length(len(topic_bytes)), topic_bytes)
+        ),
+        b"".join(
+            (
+                id_field,
+                _NULL if occurred_at is None else _TIMESTAMP.pack(8, microseconds(occurred_at)),
+                case_field,
+                _NULL if content_digest is None else length(len(content_digest)) + content_digest,
+            )
         ),
     )
 
@@ -157,15 +172,3 @@ def copy_row(event: NewEvent, version: int, position: int, recorded_at: int, cha
 def microseconds(value: datetime) -> int:
     """A timestamptz's binary value: microseconds since 2000-01-01 UTC."""
     return (value - _EPOCH) // _MICROSECOND
-
-
-def _text(value: str | None) -> bytes:
-    return _NULL if value is None else _bytes(value.encode())
-
-
-def _bytes(value: bytes | None) -> bytes:
-    return _NULL if value is None else _LENGTH.pack(len(value)) + value
-
-
-def _timestamp(value: datetime | None) -> bytes:
-    return _NULL if value is None else b"\x00\x00\x00\x08" + struct.pack(">q", microseconds(value))
