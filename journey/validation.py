@@ -8,10 +8,12 @@ index in the batch) and the field, e.g.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
+from operator import attrgetter
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -33,10 +35,12 @@ from journey.facts import CHANNELS, PRIORITIES, STATUSES
 MAX_FUTURE = timedelta(minutes=5)
 MAX_PII_FIELDS = 32
 MAX_PII_VALUE_CHARS = 16_384
-RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
+_INSTANT = r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})"
+_IDENTIFIER_CHARS = r"[A-Za-z0-9._:@/-]+"
+RFC3339 = re.compile(f"^{_INSTANT}$")
 
 Identifier = Annotated[
-    StrictStr, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@/-]+$")
+    StrictStr, Field(min_length=1, max_length=128, pattern=f"^{_IDENTIFIER_CHARS}$")
 ]
 Channel = Literal[CHANNELS]  # type: ignore[valid-type]
 Priority = Literal[PRIORITIES]  # type: ignore[valid-type]
@@ -128,6 +132,12 @@ class TypeRule:
     data: type[_Strict]
     fast: type[_Fast]  # `data` for msgspec
     required: tuple[str, ...]
+
+    @cached_property
+    def present(self) -> Callable[[Any], tuple[Any, ...]]:
+        """The fields this type requires (and `id`, never None, so that the
+        answer is a tuple for one required field too)."""
+        return attrgetter(*self.required, "id")
 
     @cached_property
     def empty(self) -> dict[str, Any] | None:
@@ -314,7 +324,11 @@ def decode_valid_batch(document: bytes, now: datetime) -> list[ValidEvent] | Non
 # `_passed`: msgspec's own pattern check took twice as long.
 _Id = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
 _PiiKey = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-_IDENTIFIER = re.compile(r"[A-Za-z0-9._:@/-]+").fullmatch
+# `occurred_at` and the four identifiers in one regex call (a call costs more than
+# its matching: five calls took 1.2 us an event), joined by NUL. No part may hold
+# a NUL, so exactly five NUL-separated parts match only when each field does.
+_INSTANT_AND_IDENTIFIERS = re.compile("\x00".join([_INSTANT] + [_IDENTIFIER_CHARS] * 4)).fullmatch
+_ABSENT = "-"  # stands for an absent case or agent id in that check: a valid identifier
 _PII_KEY = re.compile(r"[A-Za-z0-9_.-]+").fullmatch
 _PiiText = Annotated[str, msgspec.Meta(max_length=MAX_PII_VALUE_CHARS)]
 
@@ -339,13 +353,19 @@ def _passed(event: _Incoming, now: datetime) -> ValidEvent | None:
     """The rules msgspec does not check, or None to leave the event to `EventIn`."""
     rule = TYPE_RULES[event.type]
     if not (
-        RFC3339.match(event.occurred_at)
-        and _IDENTIFIER(event.id)
-        and _IDENTIFIER(event.customer_id)
-        and (event.case_id is None or _IDENTIFIER(event.case_id))
-        and (event.agent_id is None or _IDENTIFIER(event.agent_id))
+        _INSTANT_AND_IDENTIFIERS(
+            "\x00".join(
+                (
+                    event.occurred_at,
+                    event.id,
+                    event.customer_id,
+                    event.case_id or _ABSENT,  # never "": msgspec checked the length
+                    event.agent_id or _ABSENT,
+                )
+            )
+        )
         and (not event.pii or all(map(_PII_KEY, event.pii)))
-    ) or any(getattr(event, name) is None for name in rule.required):
+    ) or None in rule.present(event):
         return None
     try:
         occurred_at = _occurred_at(event.occurred_at)  # ValueError: e.g. February 30
@@ -354,16 +374,16 @@ def _passed(event: _Incoming, now: datetime) -> ValidEvent | None:
         return None
     if occurred_at > now + MAX_FUTURE:
         return None
-    return ValidEvent(
-        id=event.id,
-        type=event.type,
-        customer_id=event.customer_id,
-        occurred_at=occurred_at,
-        data=data,
-        channel=event.channel,
-        case_id=event.case_id,
-        agent_id=event.agent_id,
-        pii=event.pii,
+    return ValidEvent(  # positional: a fifth faster than by keyword
+        event.id,
+        event.type,
+        event.customer_id,
+        occurred_at,
+        data,
+        event.channel,
+        event.case_id,
+        event.agent_id,
+        event.pii,
     )
 
 

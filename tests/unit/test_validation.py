@@ -146,6 +146,8 @@ TRICKY: list[Any] = [
     "x" * 129,
     "ü",
     "a b",
+    "a\x00b",  # the fast path joins fields with NUL to check them in one call
+    "\x00",
     "A.z:0@x/y-_",
     0,
     1,
@@ -222,6 +224,9 @@ def candidates(draw: st.DrawFn) -> dict[str, Any]:
 @example(event(pii={"body": "ok"}, id="a\n"))
 @example(event(occurred_at="2026-03-02T10:00:00.1234567Z"))
 @example(event(occurred_at="2026-02-30T10:00:00Z"))
+@example(event("reply.outbound", id="a\x00b"))
+@example(event("reply.outbound", agent_id="agent\x00-1"))
+@example(event("reply.outbound", occurred_at="2026-03-02T10:00:00Z\x00a"))
 def test_the_fast_path_accepts_what_eventin_accepts_and_nothing_else(raw: dict[str, Any]) -> None:
     expected = by_eventin(raw)
     assert decode_valid(orjson.dumps(raw), NOW) in (expected, None)  # None: left to EventIn
