@@ -197,7 +197,7 @@ datas = st.dictionaries(
     max_size=3,
 )
 piis = st.dictionaries(
-    st.sampled_from(["body", "email", "", "a b", "x" * 64, "x" * 65, "ü"]),
+    st.sampled_from(["body", "email", "", "a b", "x" * 64, "x" * 65, "ü", "a\x00b", "\x00"]),
     st.sampled_from(["hello", "", "x" * 16_384, "x" * 16_385, "\u00e9", 42, None]),
     max_size=3,
 ) | st.dictionaries(st.from_regex(r"\Ak[0-9]{1,3}\Z"), st.just("v"), min_size=30, max_size=34)
@@ -225,6 +225,8 @@ def candidates(draw: st.DrawFn) -> dict[str, Any]:
 @example(event(occurred_at="2026-03-02T10:00:00.1234567Z"))
 @example(event(occurred_at="2026-02-30T10:00:00Z"))
 @example(event("reply.outbound", id="a\x00b"))
+@example(event("reply.outbound", id="a\x00b", pii={"body": "x"}))
+@example(event(pii={"body": "x", "a\x00b": "y"}))
 @example(event("reply.outbound", agent_id="agent\x00-1"))
 @example(event("reply.outbound", occurred_at="2026-03-02T10:00:00Z\x00a"))
 def test_the_fast_path_accepts_what_eventin_accepts_and_nothing_else(raw: dict[str, Any]) -> None:
