@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
+from journey.adapters.reads import StoredRow
 from journey.crypto import open_pii
 from journey.events import TYPE_BY_TOPIC
 
@@ -39,32 +40,31 @@ def json_response(
     return Response(body, status, dict(headers or {}), "application/json")
 
 
-def event_document(row: Mapping[str, Any], pii_keys: PiiKeys | None) -> dict[str, Any]:
+def event_document(row: StoredRow, pii_keys: PiiKeys | None) -> dict[str, Any]:
     """A stored row as the timeline and the feed show it; `pii` only given keys to open it."""
-    state = orjson.loads(row["state"])
+    position, customer_id, topic, stored_state, _, recorded_at = row
+    state = orjson.loads(stored_state)
     document: dict[str, Any] = {
         "id": state["id"],
-        "type": TYPE_BY_TOPIC[row["topic"]],
-        "customer_id": row["customer_id"],
+        "type": TYPE_BY_TOPIC[topic],
+        "customer_id": customer_id,
         "occurred_at": datetime.fromisoformat(state["timestamp"]),
         "channel": state.get("channel"),
         "case_id": state.get("case_id"),
         "agent_id": state.get("agent_id"),
         "data": state.get("data") or {},
-        "position": row["position"],
-        "recorded_at": row["recorded_at"],
+        "position": position,
+        "recorded_at": recorded_at,
     }
     sealed = state.get("pii")
     if sealed and pii_keys is not None:
-        document["pii"] = open_pii(pii_keys(row["customer_id"]), state["id"], sealed)
+        document["pii"] = open_pii(pii_keys(customer_id), state["id"], sealed)
     return document
 
 
-def key_lookup(
-    load: Callable[[list[str]], dict[str, bytes]], rows: list[dict[str, Any]]
-) -> PiiKeys:
+def key_lookup(load: Callable[[list[str]], dict[str, bytes]], rows: list[StoredRow]) -> PiiKeys:
     """One query for the data keys of every customer in `rows`."""
-    keys = load(sorted({r["customer_id"] for r in rows if b'"pii"' in bytes(r["state"])}))
+    keys = load(sorted({customer for _, customer, _, state, _, _ in rows if b'"pii"' in state}))
     return keys.get
 
 

@@ -68,8 +68,9 @@ def timeline(
     keys = key_lookup(services.store.keys.current_keys, page) if "pii" in key.scopes else None
     next_cursor = None
     if len(rows) > limit:
-        last = page[-1]
-        next_cursor = encode_cursor([last["occurred_at"].isoformat(), last["position"], ceiling])
+        position, _, _, _, occurred_at, _ = page[-1]
+        assert occurred_at is not None  # every event the API takes has one
+        next_cursor = encode_cursor([occurred_at.isoformat(), position, ceiling])
     events = [event_document(row, keys) for row in page]
     return json_response({"customer_id": customer_id, "events": events, "next_cursor": next_cursor})
 
