@@ -64,7 +64,9 @@ def event_document(row: StoredRow, pii_keys: PiiKeys | None) -> dict[str, Any]:
 
 def key_lookup(load: Callable[[list[str]], dict[str, bytes]], rows: list[StoredRow]) -> PiiKeys:
     """One query for the data keys of every customer in `rows`."""
-    keys = load(sorted({customer for _, customer, _, state, _, _ in rows if b'"pii"' in state}))
+    keys = load(
+        sorted({customer for _, customer, _, state, _, _ in rows if b'"pii"' in bytes(state)})
+    )
     return keys.get
 
 

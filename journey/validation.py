@@ -135,9 +135,9 @@ class TypeRule:
 
     @cached_property
     def present(self) -> Callable[[Any], tuple[Any, ...]]:
-        """The fields this type requires (and `id`, never None, so that the
-        answer is a tuple for one required field too)."""
-        return attrgetter(*self.required, "id")
+        """The fields this type requires, after `id` and `type` (never None):
+        with two names or more, `attrgetter` answers a tuple, whatever the rule."""
+        return attrgetter("id", "type", *self.required)
 
     @cached_property
     def empty(self) -> dict[str, Any] | None:
