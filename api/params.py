@@ -10,8 +10,9 @@ from pydantic import AwareDatetime
 
 from api.errors import field_problem
 from journey.contacts import parse_window
+from journey.validation import IDENTIFIER_CHARS
 
-ID_PATTERN = r"^[A-Za-z0-9._:@/-]+$"
+ID_PATTERN = f"^{IDENTIFIER_CHARS}$"
 MAX_PAGE = 1000
 WAIT_SECONDS = 5.0
 MAX_WINDOW = timedelta(days=3660)

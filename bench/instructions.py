@@ -28,6 +28,9 @@ from pathlib import Path
 
 from bench.database import BenchDatabase, fresh_database, server_url
 from bench.workload import event_lines, write_lines
+from journey.importer import _prepare
+from journey.memory import rare_collections
+from journey.preparers import unpack
 
 MODES = ("prepare", "write")
 _COLLECTED = re.compile(rb"Collected : (\d+)")
@@ -90,10 +93,6 @@ def _counted(mode: str, lines: Path, count: int) -> int:
 
 
 def _child(mode: str, lines: str, count: str, url: str, data_dir: str) -> int:
-    from journey.importer import _prepare
-    from journey.memory import rare_collections
-    from journey.preparers import unpack
-
     db = BenchDatabase(url, Path(data_dir), os.environ["JOURNEY_MASTER_KEY"])
     chunk = Path(lines).read_bytes().splitlines()[: int(count)]
     with db.store(pool_size=1) as store, rare_collections():  # as in the import's processes

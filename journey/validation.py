@@ -36,18 +36,19 @@ MAX_FUTURE = timedelta(minutes=5)
 MAX_PII_FIELDS = 32
 MAX_PII_VALUE_CHARS = 16_384
 _INSTANT = r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})"
-_IDENTIFIER_CHARS = r"[A-Za-z0-9._:@/-]+"
+IDENTIFIER_CHARS = r"[A-Za-z0-9._:@/-]+"  # SPEC 2.1 identifiers (ids, path parameters)
+_PII_KEY_CHARS = r"[A-Za-z0-9_.-]+"
 RFC3339 = re.compile(f"^{_INSTANT}$")
 
 Identifier = Annotated[
-    StrictStr, Field(min_length=1, max_length=128, pattern=f"^{_IDENTIFIER_CHARS}$")
+    StrictStr, Field(min_length=1, max_length=128, pattern=f"^{IDENTIFIER_CHARS}$")
 ]
 Channel = Literal[CHANNELS]  # type: ignore[valid-type]
 Priority = Literal[PRIORITIES]  # type: ignore[valid-type]
 Status = Literal[STATUSES]  # type: ignore[valid-type]
 EventType = Literal[CLIENT_TYPES]  # type: ignore[valid-type]
 PiiText = Annotated[StrictStr, Field(max_length=MAX_PII_VALUE_CHARS)]
-PiiKey = Annotated[StrictStr, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
+PiiKey = Annotated[StrictStr, Field(min_length=1, max_length=64, pattern=f"^{_PII_KEY_CHARS}$")]
 
 
 class _Strict(BaseModel):
@@ -327,9 +328,9 @@ _PiiKey = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 # `occurred_at` and the four identifiers in one regex call (a call costs more than
 # its matching: five calls took 1.2 us an event), joined by NUL. No part may hold
 # a NUL, so exactly five NUL-separated parts match only when each field does.
-_INSTANT_AND_IDENTIFIERS = re.compile("\x00".join([_INSTANT] + [_IDENTIFIER_CHARS] * 4)).fullmatch
+_INSTANT_AND_IDENTIFIERS = re.compile("\x00".join([_INSTANT] + [IDENTIFIER_CHARS] * 4)).fullmatch
 _ABSENT = "-"  # stands for an absent case or agent id in that check: a valid identifier
-_PII_KEY = re.compile(r"[A-Za-z0-9_.-]+").fullmatch
+_PII_KEY = re.compile(_PII_KEY_CHARS).fullmatch
 _PiiText = Annotated[str, msgspec.Meta(max_length=MAX_PII_VALUE_CHARS)]
 
 

@@ -19,6 +19,7 @@ from api.params import Limit
 from api.render import event_document, json_response, key_lookup, utc
 from api.schemas import AppendOut, FeedOut
 from api.services import Services
+from journey.adapters.postgres import CREATED
 from journey.ingestion import MAX_BATCH
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -141,7 +142,7 @@ async def append_events(request: Request) -> Response:
             errors=[{"field": "(batch)", "message": f"at most {MAX_BATCH} events"}],
         )
     results = await services.ingest(batch, body)
-    created = sum(r.status == "created" for r in results)
+    created = sum(r.status == CREATED for r in results)
     services.metrics.count_ingested(created, len(results) - created)
     answer = {
         "results": [{"id": r.id, "status": r.status, "position": r.position} for r in results]
