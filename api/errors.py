@@ -16,8 +16,8 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from journey.adapters.postgres import EventConflict
-from journey.ingestion import BatchRejected
+from journey.ingest.ingestor import BatchRejected
+from journey.postgres.recorder import EventConflict
 
 PROBLEM_JSON = "application/problem+json"
 TITLES = {

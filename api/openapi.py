@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from api.schemas import ProblemOut
-from journey.validation import EventIn
+from journey.ingest.validation import EventIn
 
 PROBLEM_REF = {"$ref": "#/components/schemas/ProblemOut"}
 AUTH_ERRORS = {"401": "missing, unknown or revoked API key", "403": "the key lacks the scope"}

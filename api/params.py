@@ -9,8 +9,8 @@ from fastapi import Path, Query
 from pydantic import AwareDatetime
 
 from api.errors import field_problem
-from journey.contacts import parse_window
-from journey.validation import IDENTIFIER_CHARS
+from journey.ingest.validation import IDENTIFIER_CHARS
+from journey.rules.contacts import parse_window
 
 ID_PATTERN = f"^{IDENTIFIER_CHARS}$"
 MAX_PAGE = 1000

@@ -15,9 +15,9 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
-from journey.adapters.reads import StoredRow
-from journey.crypto import open_pii
-from journey.events import TYPE_BY_TOPIC
+from journey.postgres.reads import StoredRow
+from journey.stored.crypto import open_pii
+from journey.vocabulary.events import TYPE_BY_TOPIC
 
 PiiKeys = Callable[[str], bytes | None]
 

@@ -10,8 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from journey.events import EVENT_TYPES
-from journey.facts import CHANNELS, PRIORITIES, STATUSES
+from journey.vocabulary.events import EVENT_TYPES
+from journey.vocabulary.terms import CHANNELS, PRIORITIES, STATUSES
 
 EventType = Literal[EVENT_TYPES]  # type: ignore[valid-type]
 Channel = Literal[CHANNELS]  # type: ignore[valid-type]

@@ -15,17 +15,17 @@ from starlette.concurrency import run_in_threadpool
 from api.feed import Notifications
 from api.keys import ApiKeys
 from api.metrics import Metrics
-from journey.adapters.audit import audit_service
-from journey.adapters.database import ConnectionParams
-from journey.adapters.reads import EventReads
-from journey.audit import AuditService
-from journey.group_commit import GroupCommitter
-from journey.ingestion import AppendResult
-from journey.preparers import prepare_body, unpack
-from journey.replay import Replays
+from journey.ingest.group_commit import GroupCommitter
+from journey.ingest.ingestor import AppendResult
+from journey.ingest.preparers import prepare_body, unpack
+from journey.integrity.audit import AuditService
+from journey.postgres.audit_rows import audit_service
+from journey.postgres.database import ConnectionParams
+from journey.postgres.reads import EventReads
+from journey.reading.replay import Replays
+from journey.rules.sla_config import load_sla_config
 from journey.runtime import Store, open_store
 from journey.settings import Settings
-from journey.sla_config import load_sla_config
 from projections.queries import ReadModel
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from bench.database import fresh_database
 from bench.report import Goal, Row, percentile
 from bench.scale import Scale
 from bench.workload import contact, one_customer_lines
-from journey.importer import import_lines
+from journey.ingest.importer import import_lines
 from journey.runtime import Store
 
 LONG_CUSTOMER = "bench-long-stream"

@@ -15,7 +15,7 @@ from bench.database import BenchDatabase, fresh_database
 from bench.report import Goal, Row
 from bench.scale import Scale
 from bench.workload import copy_baseline, event_lines, write_lines
-from journey.importer import PREPARER_NICENESS, import_lines
+from journey.ingest.importer import PREPARER_NICENESS, import_lines
 
 MEGABYTE = 1024 * 1024
 

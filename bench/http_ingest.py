@@ -24,7 +24,7 @@ from bench.scale import Scale
 from bench.server import served
 from bench.workload import contact, copy_baseline
 from bench.wrk import SLOT, UNIQUE, Load, post_load, require_wrk
-from journey.generator import generate
+from journey.demo.generator import generate
 
 BATCH = 100
 MEGABYTE = 1024 * 1024

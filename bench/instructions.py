@@ -3,7 +3,7 @@ imported event costs, counted by valgrind's callgrind. A count, not a time: it
 comes out the same on a busy machine as on an idle one, so a change of a few
 per cent shows, where timings here move by ten.
 
-Counted: one preparer's work on a chunk (`journey.importer._prepare`: validate,
+Counted: one preparer's work on a chunk (`journey.ingest.importer._prepare`: validate,
 fetch or make the data keys, seal, digest, encode, pack), and that plus the
 importing process's (`Ingestor.write` of the unpacked chunk: heads, chain,
 COPY rows, results). Each runs in a process of its own under callgrind, on a
@@ -28,9 +28,9 @@ from pathlib import Path
 
 from bench.database import BenchDatabase, fresh_database, server_url
 from bench.workload import event_lines, write_lines
-from journey.importer import _prepare
-from journey.memory import rare_collections
-from journey.preparers import unpack
+from journey.ingest.importer import _prepare
+from journey.ingest.memory import rare_collections
+from journey.ingest.preparers import unpack
 
 MODES = ("prepare", "write")
 _COLLECTED = re.compile(rb"Collected : (\d+)")

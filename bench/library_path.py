@@ -19,9 +19,9 @@ from bench.database import fresh_database
 from bench.report import Row
 from bench.scale import Scale
 from bench.workload import create_table_like_events
-from journey.adapters.database import ConnectionParams
-from journey.events import ContactInbound
+from journey.postgres.database import ConnectionParams
 from journey.runtime import Store
+from journey.vocabulary.events import ContactInbound
 
 BASELINE_TABLE = "bench_single_baseline"
 

@@ -12,7 +12,7 @@ from pyinstrument import Profiler
 
 from bench.database import fresh_database, server_url
 from bench.workload import event_lines, write_lines
-from journey.importer import import_lines
+from journey.ingest.importer import import_lines
 
 
 def main(argv: list[str] | None = None) -> int:

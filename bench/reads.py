@@ -27,10 +27,10 @@ from bench.grown import LONG_CUSTOMER, LONG_EVENTS, grow, small_store_lines, vac
 from bench.report import Goal, Row, percentile
 from bench.scale import Scale
 from bench.server import get, served
-from journey.adapters.reads import Bounds, EventReads
-from journey.importer import import_lines
+from journey.ingest.importer import import_lines
+from journey.postgres.reads import Bounds, EventReads
+from journey.rules.sla_config import load_sla_config
 from journey.runtime import Store
-from journey.sla_config import load_sla_config
 from projections.cases import CasesProjection
 from projections.queries import ReadModel
 from projections.registry import PROJECTIONS, build, context_for

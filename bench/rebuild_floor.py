@@ -24,7 +24,7 @@ from unittest import mock
 from bench.database import fresh_database, server_url
 from bench.projection_rebuild import rebuild_all, timed_rebuild
 from bench.workload import import_generated
-from journey.facts import Fact, Stored, facts_from_stored
+from journey.rules.facts import Fact, Stored, facts_from_stored
 from journey.runtime import Store
 from projections import bulk
 from projections.base import BatchProjection, Rows

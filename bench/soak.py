@@ -31,7 +31,7 @@ from rich.table import Table
 from bench.database import fresh_database, server_url
 from bench.report import percentile
 from bench.server import served
-from journey.generator import generate
+from journey.demo.generator import generate
 
 RESULTS = Path(__file__).parent / "results" / "soak.json"
 MEGABYTE = 1024 * 1024

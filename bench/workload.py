@@ -15,9 +15,9 @@ import psycopg
 from psycopg import sql
 
 from bench.database import BenchDatabase
-from journey.adapters.rows import COLUMNS
-from journey.generator import generate
-from journey.importer import import_lines
+from journey.demo.generator import generate
+from journey.ingest.importer import import_lines
+from journey.stored.rows import COLUMNS
 
 EVENTS_TABLE = "journey_events"
 COPY_CHUNK = 1 << 20

@@ -14,8 +14,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeRemainingColumn
 
-from journey.adapters.audit import audit_service
-from journey.audit import AuditService, Head, UnknownCustomer, VerifyReport
+from journey.integrity.audit import AuditService, Head, UnknownCustomer, VerifyReport
+from journey.postgres.audit_rows import audit_service
 from journey.runtime import open_store
 from journey.settings import Settings
 

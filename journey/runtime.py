@@ -12,13 +12,13 @@ from multiprocessing.util import Finalize
 
 from eventsourcing.postgres import PostgresDatastore
 
-from journey.adapters.database import ConnectionParams, ensure_database, resolve_database_url
-from journey.adapters.keys import KeyStore
-from journey.adapters.postgres import JourneyRecorder
-from journey.application import JourneyApplication, application_env
-from journey.importer import BATCH_LINES
-from journey.ingestion import Ingestor
-from journey.preparers import Preparers
+from journey.ingest.importer import BATCH_LINES
+from journey.ingest.ingestor import Ingestor
+from journey.ingest.preparers import Preparers
+from journey.postgres.application import JourneyApplication, application_env
+from journey.postgres.database import ConnectionParams, ensure_database, resolve_database_url
+from journey.postgres.keys import KeyStore
+from journey.postgres.recorder import JourneyRecorder
 from journey.settings import Settings
 
 KEY_CACHE = 50_000  # a data key in memory (with its AES-GCM context) takes about 2.5 kB

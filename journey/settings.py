@@ -18,7 +18,7 @@ from pathlib import Path
 import platformdirs
 from dotenv import dotenv_values
 
-from journey.contacts import parse_window
+from journey.rules.contacts import parse_window
 
 MASTER_KEY_BYTES = 32
 

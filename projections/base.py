@@ -34,9 +34,9 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 from psycopg.types.json import set_json_dumps, set_json_loads
 
-from journey.events import CustomerEvent
-from journey.facts import Fact
-from journey.sla import PolicyFor
+from journey.rules.facts import Fact
+from journey.rules.sla import PolicyFor
+from journey.vocabulary.events import CustomerEvent
 
 APPLICATION_NAME = "journey"  # the tracked application: positions are its notification ids
 Rows: TypeAlias = dict[str, list[tuple[Any, ...]]]  # a view's new rows by table role

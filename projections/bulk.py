@@ -40,9 +40,9 @@ from psycopg import Cursor
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composable, Composed, Identifier
 
-from journey.events import TYPE_BY_TOPIC
-from journey.facts import Fact, facts_from_stored
-from journey.memory import rare_collections
+from journey.ingest.memory import rare_collections
+from journey.rules.facts import Fact, facts_from_stored
+from journey.vocabulary.events import TYPE_BY_TOPIC
 from projections.base import APPLICATION_NAME, BatchProjection, Rows, View, connect
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ fulfilment?
 Reads: every event that names a `case_id`.
 How: each batch re-folds every case it touches from all its events up to the
 batch's last position, read back from the log by `case_id` (as a replay reads
-them), in (occurred_at, position) order with `journey.readings.read_case`, so
+them), in (occurred_at, position) order with `journey.reading.documents.read_case`, so
 late events land where they occurred and the answer equals a replay. A rebuild
 folds each customer's cases once (`fold_customer`). Breaches are judged at
 query time.
@@ -24,11 +24,11 @@ from eventsourcing.persistence import Tracking
 from psycopg import Cursor
 from psycopg.rows import DictRow
 
-from journey.cases import CaseState
-from journey.events import TOPIC_BY_TYPE
-from journey.facts import Fact, fact_from_stored
-from journey.readings import CASE_FIELDS, read_case
-from journey.sla import PolicyFor, SlaInstance
+from journey.reading.documents import CASE_FIELDS, read_case
+from journey.rules.cases import CaseState
+from journey.rules.facts import Fact, fact_from_stored
+from journey.rules.sla import PolicyFor, SlaInstance
+from journey.vocabulary.events import TOPIC_BY_TYPE
 from projections.base import BatchProjection, Rows, View
 
 CASE_TYPES = (

@@ -7,7 +7,7 @@ Reads: `contact.inbound`.
 How: one row per contact with its flags under the configured window
 (`JOURNEY_REPEAT_WINDOW`, default 7 days). A batch inserts its contacts, then
 re-classifies, per customer, everything from its earliest new contact on (with
-the one contact before it) through `journey.contacts.classify_contacts`: a
+the one contact before it) through `journey.rules.contacts.classify_contacts`: a
 late contact changes its own flags and its successor's. A rebuild classifies
 each customer's contacts once (`fold_customer`). Counts are summed at query
 time; another window is answered from the same rows by the same fold.
@@ -25,9 +25,9 @@ from eventsourcing.persistence import Tracking
 from psycopg import Cursor
 from psycopg.rows import DictRow
 
-from journey.contacts import ContactMark, classify_contacts
-from journey.events import TOPIC_BY_TYPE
-from journey.facts import Fact
+from journey.rules.contacts import ContactMark, classify_contacts
+from journey.rules.facts import Fact
+from journey.vocabulary.events import TOPIC_BY_TYPE
 from projections.base import BatchProjection, Rows, View
 
 Classify = Callable[[Sequence[Fact]], list[ContactMark]]

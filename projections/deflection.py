@@ -23,8 +23,8 @@ from eventsourcing.persistence import Tracking
 from psycopg import Cursor
 from psycopg.rows import DictRow
 
-from journey.events import TOPIC_BY_TYPE
-from journey.facts import Fact
+from journey.rules.facts import Fact
+from journey.vocabulary.events import TOPIC_BY_TYPE
 from projections.base import BatchProjection, Rows, View
 
 WINDOW = timedelta(hours=24)

@@ -1,7 +1,7 @@
 """The read model: SPEC 8 answers for "now" from the projection tables.
 
 Answers are built by the same functions a bitemporal replay uses
-(`journey.readings`), from stored rows instead of freshly folded facts.
+(`journey.reading.documents`), from stored rows instead of freshly folded facts.
 Periods (`start`, `end`) include their start and exclude their end.
 """
 
@@ -15,10 +15,10 @@ import orjson
 from eventsourcing.postgres import PostgresDatastore
 from psycopg.sql import SQL, Composable, Identifier
 
-from journey.facts import Fact
-from journey.readings import contacts_document, stored_case_document
-from journey.sla import SlaInstance
-from journey.sla_config import SlaConfig
+from journey.reading.documents import contacts_document, stored_case_document
+from journey.rules.facts import Fact
+from journey.rules.sla import SlaInstance
+from journey.rules.sla_config import SlaConfig
 from projections.base import APPLICATION_NAME, Context
 from projections.cases import CasesProjection
 from projections.contacts import ContactsProjection

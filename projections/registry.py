@@ -13,9 +13,9 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from journey.adapters.postgres import JourneyRecorder
+from journey.postgres.recorder import JourneyRecorder
+from journey.rules.sla_config import load_sla_config
 from journey.runtime import Store
-from journey.sla_config import load_sla_config
 from projections import bulk
 from projections.base import BatchProjection, Context, connect
 from projections.cases import CasesProjection

@@ -21,9 +21,9 @@ import psycopg
 from eventsourcing.persistence import IntegrityError, OperationalError
 from psycopg.sql import SQL, Identifier
 
-from journey.adapters.postgres import JourneyRecorder
-from journey.events import TYPE_BY_TOPIC
-from journey.facts import Fact, facts_from_stored
+from journey.postgres.recorder import JourneyRecorder
+from journey.rules.facts import Fact, facts_from_stored
+from journey.vocabulary.events import TYPE_BY_TOPIC
 from projections.base import APPLICATION_NAME, BatchProjection, Step, connect
 
 log = logging.getLogger(__name__)

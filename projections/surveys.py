@@ -15,8 +15,8 @@ from typing import ClassVar
 
 from eventsourcing.persistence import Tracking
 
-from journey.events import TOPIC_BY_TYPE
-from journey.facts import Fact
+from journey.rules.facts import Fact
+from journey.vocabulary.events import TOPIC_BY_TYPE
 from projections.base import BatchProjection, Rows, View
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from journey.facts import PRIORITIES, STATUSES
+from journey.vocabulary.terms import PRIORITIES, STATUSES
 
 _ids = itertools.count(1)
 

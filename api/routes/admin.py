@@ -13,7 +13,7 @@ from api.params import CustomerId
 from api.render import json_response
 from api.routes.projected import read_model
 from api.schemas import ErasureOut, ProjectionsOut, VerifyOut
-from journey.audit import UnknownCustomer
+from journey.integrity.audit import UnknownCustomer
 
 router = APIRouter(tags=["audit and administration"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no events of this customer"}}

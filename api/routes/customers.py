@@ -15,7 +15,7 @@ from api.render import decode_cursor, encode_cursor, event_document, json_respon
 from api.routes.projected import now_reading
 from api.schemas import Channel, ContactsOut, CustomerCasesOut, EventType, TimelineOut
 from api.services import Services
-from journey.adapters.reads import Bounds
+from journey.postgres.reads import Bounds
 
 router = APIRouter(tags=["customers"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {

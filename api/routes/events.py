@@ -19,8 +19,8 @@ from api.params import Limit
 from api.render import event_document, json_response, key_lookup, utc
 from api.schemas import AppendOut, FeedOut
 from api.services import Services
-from journey.adapters.postgres import CREATED
-from journey.ingestion import MAX_BATCH
+from journey.ingest.ingestor import MAX_BATCH
+from journey.postgres.recorder import CREATED
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 BODY_IDLE_SECONDS = 10.0  # a client that sends no byte of its body for this long gets 408

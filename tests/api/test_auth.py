@@ -11,7 +11,7 @@ import httpx
 import psycopg
 import pytest
 
-from journey.adapters.database import ConnectionParams
+from journey.postgres.database import ConnectionParams
 from tests.factories import event
 from tests.plugins.database import TEST_MASTER_KEY
 from tests.plugins.server import Api

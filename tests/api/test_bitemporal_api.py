@@ -9,10 +9,10 @@ from typing import Any
 import orjson
 
 from api.render import utc
-from journey.facts import Fact
-from journey.readings import case_document, read_case
-from journey.sla_config import default_sla_config
-from journey.validation import EventIn
+from journey.ingest.validation import EventIn
+from journey.reading.documents import case_document, read_case
+from journey.rules.facts import Fact
+from journey.rules.sla_config import default_sla_config
 from tests.factories import event
 from tests.plugins.server import Api, unique
 

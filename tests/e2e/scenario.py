@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from journey.generator import generate
+from journey.demo.generator import generate
 
 ALICE = "e2e-alice"
 BEA = "e2e-bea"

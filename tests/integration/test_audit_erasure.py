@@ -8,11 +8,11 @@ from typing import Any
 import psycopg
 import pytest
 
-from journey.adapters.audit import audit_service
-from journey.adapters.postgres import EventConflict
-from journey.audit import AuditService, UnknownCustomer
-from journey.crypto import ERASED
+from journey.integrity.audit import AuditService, UnknownCustomer
+from journey.postgres.audit_rows import audit_service
+from journey.postgres.recorder import EventConflict
 from journey.runtime import Store
+from journey.stored.crypto import ERASED
 from tests.factories import event
 
 JOURNEY = [

@@ -16,9 +16,9 @@ from typing import Any
 import orjson
 import psycopg
 
-from journey.adapters.audit import audit_service
-from journey.crypto import ERASED, open_pii
+from journey.postgres.audit_rows import audit_service
 from journey.runtime import Store
+from journey.stored.crypto import ERASED, open_pii
 from tests.factories import event
 
 MARKER = "Quokka-Erasure-Marker-5c1e"

@@ -8,10 +8,10 @@ from typing import Any
 import psycopg
 import pytest
 
-from journey.adapters.audit import audit_service, stream_rows
-from journey.audit import AuditService, Head
-from journey.chain import GENESIS, chain_hash
+from journey.integrity.audit import AuditService, Head
+from journey.postgres.audit_rows import audit_service, stream_rows
 from journey.runtime import Store
+from journey.stored.chain import GENESIS, chain_hash
 from tests.factories import event
 
 # Positions 1..8 interleave three streams, so a stream's versions are not its positions.

@@ -9,7 +9,7 @@ from typing import Any
 
 import psycopg
 
-from journey.adapters.audit import verify_customer
+from journey.postgres.audit_rows import verify_customer
 from journey.runtime import open_store
 from journey.settings import Settings
 from tests.factories import event

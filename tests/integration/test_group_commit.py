@@ -12,9 +12,9 @@ from typing import Any
 import psycopg
 import pytest
 
-from journey.adapters.postgres import EventConflict
-from journey.group_commit import BUSY_GROUP, GroupCommitter, _Request
-from journey.ingestion import AppendResult
+from journey.ingest.group_commit import BUSY_GROUP, GroupCommitter, _Request
+from journey.ingest.ingestor import AppendResult
+from journey.postgres.recorder import EventConflict
 from journey.runtime import Store
 from tests.factories import event
 

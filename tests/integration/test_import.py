@@ -14,10 +14,10 @@ from typing import Any
 import orjson
 import pytest
 
-from journey.adapters.audit import audit_service
-from journey.importer import import_lines
-from journey.ingestion import Ingestor
-from journey.preparers import Preparers
+from journey.ingest.importer import import_lines
+from journey.ingest.ingestor import Ingestor
+from journey.ingest.preparers import Preparers
+from journey.postgres.audit_rows import audit_service
 from journey.runtime import Store, _preparer_ingestor
 from journey.settings import Settings
 from tests.factories import event

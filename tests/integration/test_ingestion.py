@@ -5,8 +5,8 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from journey.adapters.postgres import EventConflict
-from journey.ingestion import BatchRejected
+from journey.ingest.ingestor import BatchRejected
+from journey.postgres.recorder import EventConflict
 from journey.runtime import Store
 from tests.factories import event
 

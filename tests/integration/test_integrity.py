@@ -8,8 +8,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from journey.adapters.audit import verify_customer
-from journey.adapters.database import ConnectionParams
+from journey.postgres.audit_rows import verify_customer
+from journey.postgres.database import ConnectionParams
 from journey.runtime import Store
 from tests.factories import event
 
@@ -90,7 +90,7 @@ def test_personal_text_is_never_stored_in_clear(
 
 
 def test_pii_reads_back_with_the_customers_key(store: Store) -> None:
-    from journey.crypto import open_pii
+    from journey.stored.crypto import open_pii
 
     store.ingestor.append([event(id="p-1", pii={"body": MARKER})])
     (notification,) = store.recorder.select_notifications(1, 1)

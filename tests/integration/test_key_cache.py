@@ -5,8 +5,8 @@ re-sends stay duplicates."""
 
 from __future__ import annotations
 
-from journey.adapters.keys import KeyStore
-from journey.ingestion import Ingestor
+from journey.ingest.ingestor import Ingestor
+from journey.postgres.keys import KeyStore
 from journey.runtime import Store
 from tests.factories import event
 

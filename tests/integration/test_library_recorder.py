@@ -13,8 +13,8 @@ from eventsourcing.tests.persistence import (
 )
 from psycopg.sql import SQL, Identifier
 
-from journey.adapters.database import ConnectionParams
-from journey.adapters.postgres import JourneyRecorder
+from journey.postgres.database import ConnectionParams
+from journey.postgres.recorder import JourneyRecorder
 
 TABLE = "library_case_events"
 

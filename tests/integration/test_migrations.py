@@ -11,8 +11,8 @@ import psycopg
 import pytest
 from eventsourcing.persistence import StoredEvent
 
-from journey.adapters.database import ConnectionParams
-from journey.adapters.migrate import downgrade, upgrade
+from journey.postgres.database import ConnectionParams
+from journey.postgres.migrate import downgrade, upgrade
 from journey.runtime import open_store
 from journey.settings import Settings
 from tests.plugins.database import TEST_MASTER_KEY, create_database, drop_database

@@ -13,8 +13,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from journey.adapters.database import ConnectionParams, start_embedded
-from journey.adapters.migrate import upgrade
+from journey.postgres.database import ConnectionParams, start_embedded
+from journey.postgres.migrate import upgrade
 from journey.runtime import Store, open_store
 from journey.settings import Settings
 

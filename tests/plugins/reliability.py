@@ -23,8 +23,8 @@ import psycopg
 import pytest
 
 from api.keys import ApiKeys
-from journey.adapters.database import ConnectionParams, ensure_database
-from journey.adapters.migrate import upgrade
+from journey.postgres.database import ConnectionParams, ensure_database
+from journey.postgres.migrate import upgrade
 from journey.runtime import Store, open_store
 from journey.settings import Settings
 from tests.plugins.database import TEST_MASTER_KEY, empty

@@ -23,7 +23,7 @@ import psycopg
 import pytest
 
 from api.keys import ApiKeys
-from journey.adapters.database import ConnectionParams
+from journey.postgres.database import ConnectionParams
 from journey.runtime import open_store
 from journey.settings import Settings
 from tests.plugins.database import TEST_MASTER_KEY, empty

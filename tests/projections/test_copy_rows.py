@@ -9,8 +9,8 @@ from typing import Any
 import psycopg
 from psycopg.sql import Identifier
 
-from journey.cases import CaseState
-from journey.readings import CASE_FIELDS
+from journey.reading.documents import CASE_FIELDS
+from journey.rules.cases import CaseState
 from journey.runtime import Store
 from projections.base import copy_rows
 from projections.cases import CASE_COLUMNS, CasesProjection

@@ -7,12 +7,12 @@ from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from journey.contacts import classify_contacts, summarise_by_day
-from journey.facts import Fact, fact_from_stored
-from journey.generator import generate
-from journey.readings import case_document, contacts_document, read_case
+from journey.demo.generator import generate
+from journey.reading.documents import case_document, contacts_document, read_case
+from journey.rules.contacts import classify_contacts, summarise_by_day
+from journey.rules.facts import Fact, fact_from_stored
+from journey.rules.sla_config import load_sla_config
 from journey.runtime import Store
-from journey.sla_config import load_sla_config
 from projections.queries import ReadModel
 from tests.plugins.projections import catch_up_all
 

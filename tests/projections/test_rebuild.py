@@ -15,8 +15,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from journey.facts import fact_from_stored
-from journey.generator import generate
+from journey.demo.generator import generate
+from journey.rules.facts import fact_from_stored
 from journey.runtime import Store
 from projections import bulk
 from projections.contacts import ContactsProjection

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from journey.adapters.audit import audit_service
+from journey.postgres.audit_rows import audit_service
 from journey.runtime import Store
 
 Batch = list[dict[str, Any]]

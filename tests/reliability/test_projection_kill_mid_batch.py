@@ -12,7 +12,7 @@ from typing import Any
 
 import psycopg
 
-from journey.generator import generate
+from journey.demo.generator import generate
 from journey.runtime import Store
 from journey.settings import Settings
 from projections.registry import PROJECTIONS, status

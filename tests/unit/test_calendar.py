@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from journey.calendar import ALWAYS_OPEN, WEEKDAYS, Calendar, WeeklyCalendar
+from journey.rules.calendar import ALWAYS_OPEN, WEEKDAYS, Calendar, WeeklyCalendar
 
 BERLIN = ZoneInfo("Europe/Berlin")
 HOUR = 3600.0

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from journey.cases import StatusChange, fold_case
-from journey.facts import Fact
+from journey.rules.cases import StatusChange, fold_case
+from journey.rules.facts import Fact
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 

@@ -10,7 +10,7 @@ import orjson
 from hypothesis import given
 from hypothesis import strategies as st
 
-from journey.chain import ChainedRow, chain_hash
+from journey.stored.chain import ChainedRow, chain_hash
 
 
 def reference(previous: bytes, row: ChainedRow) -> bytes:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from journey.contacts import (
+from journey.rules.contacts import (
     DEFAULT_WINDOW,
     ContactCounts,
     ContactMark,
@@ -18,7 +18,7 @@ from journey.contacts import (
     summarise,
     summarise_by_day,
 )
-from journey.facts import Fact
+from journey.rules.facts import Fact
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 WEEK = timedelta(days=7)

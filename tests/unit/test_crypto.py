@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from journey.crypto import ContentDigest
+from journey.stored.crypto import ContentDigest
 
 
 @given(key=st.binary(max_size=64), messages=st.lists(st.binary(max_size=300), max_size=3))

@@ -9,9 +9,10 @@ from eventsourcing.persistence import Mapper, StoredEvent
 from hypothesis import given
 from hypothesis import strategies as st
 
-from journey.events import EVENT_CLASSES, TOPIC_BY_TYPE, TYPE_BY_TOPIC, stored_state
-from journey.serialization import OrjsonTranscoder
-from journey.validation import ValidEvent, validate_event
+from journey.ingest.validation import validate_event
+from journey.vocabulary.envelope import ValidEvent
+from journey.vocabulary.events import EVENT_CLASSES, TOPIC_BY_TYPE, TYPE_BY_TOPIC, stored_state
+from journey.vocabulary.serialization import OrjsonTranscoder
 from tests.factories import valid_events
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)

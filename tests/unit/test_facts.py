@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
-from journey.events import TOPIC_BY_TYPE
-from journey.facts import NO_DATA, Fact, fact_from_stored, facts_from_stored
+from journey.rules.facts import NO_DATA, Fact, fact_from_stored, facts_from_stored
+from journey.vocabulary.events import TOPIC_BY_TYPE
 
 INBOUND = TOPIC_BY_TYPE["contact.inbound"]
 REPLY = TOPIC_BY_TYPE["reply.outbound"]

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from eventsourcing.persistence import StoredEvent
 
-from journey.adapters.rows import NewEvent, new_event, own_columns
-from journey.preparers import pack, unpack
+from journey.ingest.preparers import pack, unpack
+from journey.stored.rows import NewEvent, new_event, own_columns
 
 TOPIC = "journey.events:ContactInbound"
 

@@ -11,10 +11,10 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from journey.calendar import ALWAYS_OPEN, Calendar
-from journey.cases import CaseState, fold_case
-from journey.facts import Fact
-from journey.sla import PolicyLike, SlaInstance, evaluate_sla
+from journey.rules.calendar import ALWAYS_OPEN, Calendar
+from journey.rules.cases import CaseState, fold_case
+from journey.rules.facts import Fact
+from journey.rules.sla import PolicyLike, SlaInstance, evaluate_sla
 
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 HOUR = 3600.0

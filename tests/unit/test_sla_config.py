@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import yaml  # type: ignore[import-untyped]
 
-from journey.calendar import ALWAYS_OPEN, WeeklyCalendar
-from journey.sla_config import (
+from journey.rules.calendar import ALWAYS_OPEN, WeeklyCalendar
+from journey.rules.sla_config import (
     DEFAULT_SLA_CONFIG_YAML,
     SlaConfig,
     SlaConfigError,

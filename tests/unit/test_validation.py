@@ -12,8 +12,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from journey.events import CLIENT_TYPES
-from journey.validation import (
+from journey.ingest.validation import (
     MAX_FUTURE,
     EventIn,
     ValidEvent,
@@ -22,6 +21,7 @@ from journey.validation import (
     decode_valid_batch,
     validate_event,
 )
+from journey.vocabulary.events import CLIENT_TYPES
 from tests.factories import event, valid_events
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)

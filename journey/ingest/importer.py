@@ -22,12 +22,13 @@ from typing import NamedTuple
 
 import orjson
 
-from journey.adapters.postgres import CREATED, EventConflict, StaleDataKey
-from journey.ingestion import AppendResult, BatchRejected, Ingestor
-from journey.memory import rare_collections
-from journey.preparers import Preparers, pack, unpack
-from journey.preparers import ingestor as preparer_ingestor
-from journey.validation import ValidEvent, decode_valid
+from journey.ingest.ingestor import AppendResult, BatchRejected, Ingestor
+from journey.ingest.memory import rare_collections
+from journey.ingest.preparers import Preparers, pack, unpack
+from journey.ingest.preparers import ingestor as preparer_ingestor
+from journey.ingest.validation import decode_valid
+from journey.postgres.recorder import CREATED, EventConflict, StaleDataKey
+from journey.vocabulary.envelope import ValidEvent
 
 BATCH_LINES = 4000  # a transaction's fixed costs shared by more lines (400k events: 51k events/s
 # at 1,000 lines, 59k at 4,000, 63k at 8,000), for more memory per chunk in flight
@@ -51,7 +52,7 @@ class ImportSummary:
 
 class _Prepared(NamedTuple):
     rejects: list[tuple[int, str]]
-    new_events: bytes  # `NewEvent`s, packed (`journey.preparers.pack`): they cross processes
+    new_events: bytes  # `NewEvent`s, packed (`journey.ingest.preparers.pack`): they cross processes
 
 
 def import_lines(

@@ -16,9 +16,9 @@ import psycopg
 from psycopg.rows import tuple_row
 from psycopg_pool import ConnectionPool
 
-from journey.audit import AuditService, Head, KeyStatus, Link, VerifyReport, check_links
-from journey.chain import ChainedRow
-from journey.sla_config import load_sla_config
+from journey.integrity.audit import AuditService, Head, KeyStatus, Link, VerifyReport, check_links
+from journey.rules.sla_config import load_sla_config
+from journey.stored.chain import ChainedRow
 
 if TYPE_CHECKING:
     from journey.runtime import Store

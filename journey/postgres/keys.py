@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from psycopg.rows import tuple_row
 from psycopg_pool import ConnectionPool
 
-from journey.crypto import ContentDigest, new_data_key, unwrap_key, wrap_key
+from journey.stored.crypto import ContentDigest, new_data_key, unwrap_key, wrap_key
 
 
 @dataclass(frozen=True, slots=True)

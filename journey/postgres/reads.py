@@ -17,8 +17,8 @@ from psycopg.rows import dict_row, tuple_row
 from psycopg.sql import SQL, Composable, Literal
 from psycopg_pool import ConnectionPool
 
-from journey.events import TOPIC_BY_TYPE
-from journey.facts import Fact, fact_from_stored
+from journey.rules.facts import Fact, fact_from_stored
+from journey.vocabulary.events import TOPIC_BY_TYPE
 
 ROW = SQL(
     "SELECT notification_id, originator_id, topic, state, occurred_at, recorded_at "

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from journey.facts import Fact, in_order
+from journey.rules.facts import Fact, in_order
 
 DEFAULT_WINDOW = timedelta(days=7)
 _WINDOW = re.compile(r"([0-9]+)([dhms])")

@@ -1,8 +1,8 @@
 """The read side's view of one stored event: everything a fold needs, no pii.
 
 Projections and bitemporal replays both turn stored events into `Fact`s and
-hand lists of them to the pure folds (`journey.cases`, `journey.contacts`,
-`journey.sla`), so a replay and a projection can never disagree.
+hand lists of them to the pure folds (`journey.rules.cases`, `journey.rules.contacts`,
+`journey.rules.sla`), so a replay and a projection can never disagree.
 """
 
 from __future__ import annotations
@@ -16,21 +16,8 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from journey.events import TYPE_BY_TOPIC
+from journey.vocabulary.events import TYPE_BY_TOPIC
 
-CHANNELS = (
-    "phone",
-    "email",
-    "chat",
-    "social",
-    "messenger",
-    "sms",
-    "web",
-    "mobile_app",
-    "in_person",
-)
-PRIORITIES = ("low", "normal", "high", "urgent")
-STATUSES = ("open", "pending_customer", "on_hold", "resolved", "closed")
 NO_DATA: Mapping[str, Any] = MappingProxyType({})
 
 

@@ -23,7 +23,7 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, ValidationError
 from pydantic_core import ErrorDetails
 
-from journey.calendar import (
+from journey.rules.calendar import (
     ALWAYS_OPEN,
     WEEKDAYS,
     Calendar,
@@ -31,7 +31,7 @@ from journey.calendar import (
     load_zone,
     parse_day_hours,
 )
-from journey.facts import CHANNELS, PRIORITIES
+from journey.vocabulary.terms import CHANNELS, PRIORITIES
 
 METRICS = ("first_response", "next_response", "resolution")
 

@@ -1,7 +1,7 @@
 """The eventsourcing application around the store: one stream per customer in
 the `journey_events` table, text originator ids, orjson states, and the store's
 own recorder (positions, idempotency and the hash chain; see
-`journey.adapters.postgres`). Tables come from alembic, never from the library."""
+`journey.postgres.recorder`). Tables come from alembic, never from the library."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from eventsourcing.application import Application
 from eventsourcing.persistence import Transcoder
 
-from journey.serialization import OrjsonTranscoder
+from journey.vocabulary.serialization import OrjsonTranscoder
 
-FACTORY_TOPIC = "journey.adapters.postgres:JourneyFactory"
+FACTORY_TOPIC = "journey.postgres.recorder:JourneyFactory"
 
 
 class JourneyApplication(Application[str]):

@@ -13,13 +13,14 @@ from typing import Protocol
 
 import orjson
 
-from journey.adapters.keys import DataKey
-from journey.adapters.postgres import AppendResult as AppendResult  # the service's result too
-from journey.adapters.postgres import StaleDataKey
-from journey.adapters.rows import NewEvent, encode_event
-from journey.crypto import seal_pii
-from journey.events import TOPIC_BY_TYPE, stored_state
-from journey.validation import ValidEvent, Violation, decode_valid_batch, validate_event
+from journey.ingest.validation import Violation, decode_valid_batch, validate_event
+from journey.postgres.keys import DataKey
+from journey.postgres.recorder import AppendResult as AppendResult  # the service's result too
+from journey.postgres.recorder import StaleDataKey
+from journey.stored.crypto import seal_pii
+from journey.stored.rows import NewEvent, encode_event
+from journey.vocabulary.envelope import ValidEvent
+from journey.vocabulary.events import TOPIC_BY_TYPE, stored_state
 
 MAX_BATCH = 1000
 

@@ -2,7 +2,7 @@
 crypto-shredding, and the data subject's access export (docs/audit.md).
 
 An application service with no SQL: the audit reader, key store and event writer
-come in through the constructor (wired by `journey.adapters.audit.audit_service`).
+come in through the constructor (wired by `journey.postgres.audit_rows.audit_service`).
 """
 
 from __future__ import annotations
@@ -17,15 +17,15 @@ from typing import Any, Protocol
 import orjson
 from eventsourcing.persistence import Mapper
 
-from journey.adapters.postgres import CREATED
-from journey.adapters.rows import new_event
-from journey.chain import GENESIS, ChainedRow, chain_hash
-from journey.crypto import open_pii
-from journey.events import TYPE_BY_TOPIC, PersonalDataErased
-from journey.facts import Fact, fact_from_stored
-from journey.ingestion import EventWriter
-from journey.readings import case_document, contacts_document, read_case
-from journey.sla import PolicyFor
+from journey.ingest.ingestor import EventWriter
+from journey.postgres.recorder import CREATED
+from journey.reading.documents import case_document, contacts_document, read_case
+from journey.rules.facts import Fact, fact_from_stored
+from journey.rules.sla import PolicyFor
+from journey.stored.chain import GENESIS, ChainedRow, chain_hash
+from journey.stored.crypto import open_pii
+from journey.stored.rows import new_event
+from journey.vocabulary.events import TYPE_BY_TOPIC, PersonalDataErased
 
 Link = tuple[ChainedRow, bytes]  # a stored event and its stored chain hash
 LocateMissing = Callable[[int, int], int | None]  # first absent position in (after, before)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import orjson
 
-from journey.serialization import dumps
+from journey.vocabulary.serialization import dumps
 
 GENESIS = bytes(32)
 

@@ -35,10 +35,10 @@ from threading import Thread
 
 from eventsourcing.persistence import InterfaceError, OperationalError
 
-from journey.adapters.postgres import StaleDataKey
-from journey.adapters.rows import NewEvent
-from journey.ingestion import AppendResult, Ingestor
-from journey.validation import ValidEvent
+from journey.ingest.ingestor import AppendResult, Ingestor
+from journey.postgres.recorder import StaleDataKey
+from journey.stored.rows import NewEvent
+from journey.vocabulary.envelope import ValidEvent
 
 log = logging.getLogger(__name__)
 MAX_GROUP_EVENTS = 2000

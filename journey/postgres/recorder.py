@@ -35,7 +35,8 @@ from psycopg.pq import TransactionStatus
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composable, Composed, Identifier
 
-from journey.adapters.rows import (
+from journey.stored.chain import GENESIS, chain_link, instant_json
+from journey.stored.rows import (
     COLUMNS,
     SIGNATURE,
     TRAILER,
@@ -45,7 +46,6 @@ from journey.adapters.rows import (
     new_event,
     own_columns,
 )
-from journey.chain import GENESIS, chain_link, instant_json
 
 COPY_BLOCK = 64 * 1024
 CREATED, DUPLICATE = "created", "duplicate"  # an `AppendResult`'s status

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 
 import msgspec
 
-from journey.adapters.rows import NewEvent
-from journey.ingestion import Ingestor
-from journey.memory import collect_rarely
+from journey.ingest.ingestor import Ingestor
+from journey.ingest.memory import collect_rarely
+from journey.stored.rows import NewEvent
 
 PARENT_CHECK_SECONDS = 1.0
 

@@ -6,7 +6,7 @@ are stored with every event, so these names are data: never rename a class
 without `register_topic`, never change a field without `class_version` and an
 upcaster.
 
-`pii` holds the customer's personal text sealed by `journey.crypto`; it is never
+`pii` holds the customer's personal text sealed by `journey.stored.crypto`; it is never
 stored in clear.
 """
 
@@ -14,15 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import msgspec
 from eventsourcing.domain import CanMutateAggregate
 
-from journey.serialization import OrjsonTranscoder
-
-if TYPE_CHECKING:
-    from journey.validation import ValidEvent
+from journey.vocabulary.envelope import ValidEvent
 
 
 @dataclass(frozen=True)
@@ -111,12 +108,11 @@ EVENT_CLASSES: dict[str, type[CustomerEvent]] = {
         PersonalDataErased,
     )
 }
-TOPIC_PREFIX = "journey.events:"
+TOPIC_PREFIX = "journey.vocabulary.events:"
 TYPE_BY_TOPIC: dict[str, str] = {
     TOPIC_PREFIX + cls.__name__: name for name, cls in EVENT_CLASSES.items()
 }
 TOPIC_BY_TYPE: dict[str, str] = {name: topic for topic, name in TYPE_BY_TOPIC.items()}
-TRANSCODER = OrjsonTranscoder()
 EVENT_TYPES = tuple(EVENT_CLASSES)
 CLIENT_TYPES = tuple(name for name in EVENT_CLASSES if name != PersonalDataErased.type_name)
 
@@ -139,7 +135,7 @@ def stored_state(event: ValidEvent, sealed_pii: dict[str, Any] | None) -> bytes:
 
 
 class _State(msgspec.Struct, gc=False):
-    """A client event's stored state, as `TRANSCODER` writes the dict of its fields
+    """A client event's stored state, as the application's transcoder writes the dict of its fields
     (keys sorted, `timestamp` in UTC with a Z): msgspec writes the same bytes in
     half the time."""
 

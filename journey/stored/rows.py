@@ -3,7 +3,7 @@
 What an event decides alone (its stream, topic, stored state, id, occurred_at,
 case, content digest, and its part of the chain header) is encoded once, where
 the event is prepared: in the API's process, or in an import preparer process
-(`journey.importer`). Under its lock the store adds only what it assigns
+(`journey.ingest.importer`). Under its lock the store adds only what it assigns
 (version, position, `recorded_at`, chain hash) and joins bytes: the lock is held
 for as little Python as possible.
 """
@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from eventsourcing.persistence import StoredEvent
 
-from journey.chain import ChainParts, chain_parts
+from journey.stored.chain import ChainParts, chain_parts
 
 OWN_COLUMNS = (
     "originator_id",

@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import NamedTuple, Protocol
 
-from journey.calendar import Calendar
-from journey.cases import DONE_STATUSES, IGNORED_TYPES, CaseState, StatusChange, fold_case
-from journey.facts import Fact, in_order
+from journey.rules.calendar import Calendar
+from journey.rules.cases import DONE_STATUSES, IGNORED_TYPES, CaseState, StatusChange, fold_case
+from journey.rules.facts import Fact, in_order
 
 METRICS = ("first_response", "next_response", "resolution")
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from journey.cases import CaseState, case_facts, fold_ordered
-from journey.contacts import ContactCounts, classify_contacts, summarise
-from journey.facts import Fact
-from journey.sla import PolicyFor, SlaInstance, sla_instances
+from journey.rules.cases import CaseState, case_facts, fold_ordered
+from journey.rules.contacts import ContactCounts, classify_contacts, summarise
+from journey.rules.facts import Fact
+from journey.rules.sla import PolicyFor, SlaInstance, sla_instances
 
 FAR_FUTURE = datetime(9000, 1, 1, tzinfo=UTC)
 CASE_FIELDS = (

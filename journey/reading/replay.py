@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 from itertools import groupby
 from typing import Any
 
-from journey.adapters.reads import Bounds, EventReads
-from journey.readings import case_document, contacts_document, read_case
-from journey.sla import PolicyFor
+from journey.postgres.reads import Bounds, EventReads
+from journey.reading.documents import case_document, contacts_document, read_case
+from journey.rules.sla import PolicyFor
 
 
 def judged_at(as_of: datetime | None, at: datetime | None, now: datetime) -> datetime:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
-from journey.facts import Fact, in_order
+from journey.rules.facts import Fact, in_order
 
 DONE_STATUSES = frozenset({"resolved", "closed"})
 REOPEN_STATUSES = frozenset({"open", "pending_customer", "on_hold"})

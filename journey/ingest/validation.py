@@ -29,8 +29,9 @@ from pydantic import (
     model_validator,
 )
 
-from journey.events import CLIENT_TYPES
-from journey.facts import CHANNELS, PRIORITIES, STATUSES
+from journey.vocabulary.envelope import ValidEvent
+from journey.vocabulary.events import CLIENT_TYPES
+from journey.vocabulary.terms import CHANNELS, PRIORITIES, STATUSES
 
 MAX_FUTURE = timedelta(minutes=5)
 MAX_PII_FIELDS = 32
@@ -223,33 +224,6 @@ class EventIn(_Strict):
 
 def _occurred_at(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("z", "Z")).astimezone(UTC)
-
-
-class ValidEvent(msgspec.Struct, frozen=True, gc=False, omit_defaults=True):
-    """An event that passed every rule of SPEC 2.1-2.3: UTC `occurred_at`, the
-    defaults of SPEC 2.2 in `data`. (A msgspec struct: a tenth of the cost of a
-    pydantic model to make, on the ingestion hot path.)"""
-
-    id: str
-    type: str
-    customer_id: str
-    occurred_at: datetime
-    data: dict[str, Any]
-    channel: str | None = None  # the defaults: left out of `canonical`
-    case_id: str | None = None
-    agent_id: str | None = None
-    pii: dict[str, str] | None = None
-
-    def canonical(self) -> bytes:
-        """The normalised content the idempotency check compares (UTC, defaults
-        applied, keys sorted, absent fields left out). Stored digests depend on it:
-        never change this form. It was first written by `orjson.dumps` of the
-        present fields (`OPT_SORT_KEYS | OPT_UTC_Z`); msgspec writes the same bytes
-        (a test holds them equal) in a quarter of the time."""
-        return _CANONICAL.encode(self)
-
-
-_CANONICAL = msgspec.json.Encoder(order="sorted")
 
 
 class _FieldError(ValueError):

@@ -1,0 +1,1 @@
+"""Generated histories for the demo, the benchmarks and the tests."""
