@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from journey.ingest.ingestor import BatchRejected
-from journey.postgres.recorder import EventConflict
+from journey.ingest.ports import EventConflict
 
 PROBLEM_JSON = "application/problem+json"
 TITLES = {

@@ -15,7 +15,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeRemainingColumn
 
 from journey.integrity.audit import AuditService, Head, UnknownCustomer, VerifyReport
-from journey.postgres.audit_rows import audit_service
 from journey.runtime import open_store
 from journey.settings import Settings
 
@@ -49,7 +48,7 @@ def verify(
     partial = write_heads.with_name(write_heads.name + ".partial") if write_heads else None
     heads_file = partial.open("wb") if partial is not None else nullcontext()
     with open_store(Settings.from_env()) as store, heads_file as heads_out:
-        service = audit_service(store)
+        service = store.audit_service()
         if customer is None:
             report = _verify_store(service, heads_out)
         else:
@@ -78,7 +77,7 @@ def erase(
     """Crypto-shred a customer's personal data: destroy the key, record the erasure."""
     with open_store(Settings.from_env()) as store:
         try:
-            result = audit_service(store).erase(customer, by, reason)
+            result = store.audit_service().erase(customer, by, reason)
         except UnknownCustomer:
             console.print(f"[red]no events are stored for customer {customer!r}")
             raise typer.Exit(1) from None
@@ -99,7 +98,7 @@ def export(customer: CustomerOption) -> None:
     """Print everything stored about a customer as one JSON document (right of access)."""
     with open_store(Settings.from_env()) as store:
         try:
-            document = audit_service(store).export(customer)
+            document = store.audit_service().export(customer)
         except UnknownCustomer:
             console.print(f"[red]no events are stored for customer {customer!r}")
             raise typer.Exit(1) from None

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 from multiprocessing.util import Finalize
 
 from eventsourcing.postgres import PostgresDatastore
@@ -15,10 +15,13 @@ from eventsourcing.postgres import PostgresDatastore
 from journey.ingest.importer import BATCH_LINES
 from journey.ingest.ingestor import Ingestor
 from journey.ingest.preparers import Preparers
+from journey.integrity.audit import AuditService
 from journey.postgres.application import JourneyApplication, application_env
+from journey.postgres.audit_rows import PostgresAuditReader
 from journey.postgres.database import ConnectionParams, ensure_database, resolve_database_url
 from journey.postgres.keys import KeyStore
 from journey.postgres.recorder import JourneyRecorder
+from journey.rules.sla_config import SlaConfig, load_sla_config
 from journey.settings import Settings
 
 KEY_CACHE = 50_000  # a data key in memory (with its AES-GCM context) takes about 2.5 kB
@@ -37,6 +40,22 @@ class Store:
     @property
     def datastore(self) -> PostgresDatastore:
         return self.recorder.datastore
+
+    @cached_property
+    def sla_config(self) -> SlaConfig:
+        """SLA policies and calendars (SPEC 5.1), read once per store."""
+        return load_sla_config(self.settings.sla_config_path)
+
+    def audit_service(self) -> AuditService:
+        """The audit service wired to the store's database, keys and recorder."""
+        return AuditService(
+            PostgresAuditReader(self.datastore.pool),
+            self.keys,
+            self.recorder,
+            self.app.mapper,
+            self.sla_config.policy_for,
+            self.settings.repeat_window,
+        )
 
     def preparers(self, processes: int | None = None, niceness: int = 0) -> Preparers:
         """Preparer processes (default: one per core), each with its own store."""

@@ -14,7 +14,6 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from journey.postgres.recorder import JourneyRecorder
-from journey.rules.sla_config import load_sla_config
 from journey.runtime import Store
 from projections import bulk
 from projections.base import BatchProjection, Context, connect
@@ -35,7 +34,7 @@ REBUILD_LOCK = "journey projection rebuild: "  # advisory lock key, hashed with 
 
 
 def context_for(store: Store) -> Context:
-    sla = load_sla_config(store.settings.sla_config_path)
+    sla = store.sla_config
     return Context(policy_for=cache(sla.policy_for), repeat_window=store.settings.repeat_window)
 
 

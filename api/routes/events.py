@@ -20,7 +20,7 @@ from api.render import event_document, json_response, key_lookup, utc
 from api.schemas import AppendOut, FeedOut
 from api.services import Services
 from journey.ingest.ingestor import MAX_BATCH
-from journey.postgres.recorder import CREATED
+from journey.ingest.ports import CREATED
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 BODY_IDLE_SECONDS = 10.0  # a client that sends no byte of its body for this long gets 408
@@ -141,7 +141,7 @@ async def append_events(request: Request) -> Response:
             f"more than {MAX_BATCH} events in one batch",
             errors=[{"field": "(batch)", "message": f"at most {MAX_BATCH} events"}],
         )
-    results = await services.ingest(batch, body)
+    results = await services.intake.append(batch, body)
     created = sum(r.status == CREATED for r in results)
     services.metrics.count_ingested(created, len(results) - created)
     answer = {

@@ -35,8 +35,8 @@ from threading import Thread
 
 from eventsourcing.persistence import InterfaceError, OperationalError
 
-from journey.ingest.ingestor import AppendResult, Ingestor
-from journey.postgres.recorder import StaleDataKey
+from journey.ingest.ingestor import Ingestor
+from journey.ingest.ports import AppendResult, StaleDataKey
 from journey.stored.rows import NewEvent
 from journey.vocabulary.envelope import ValidEvent
 

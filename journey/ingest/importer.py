@@ -22,12 +22,12 @@ from typing import NamedTuple
 
 import orjson
 
-from journey.ingest.ingestor import AppendResult, BatchRejected, Ingestor
+from journey.ingest.ingestor import BatchRejected, Ingestor
 from journey.ingest.memory import rare_collections
+from journey.ingest.ports import CREATED, AppendResult, EventConflict, StaleDataKey
 from journey.ingest.preparers import Preparers, pack, unpack
 from journey.ingest.preparers import ingestor as preparer_ingestor
 from journey.ingest.validation import decode_valid
-from journey.postgres.recorder import CREATED, EventConflict, StaleDataKey
 from journey.vocabulary.envelope import ValidEvent
 
 BATCH_LINES = 4000  # a transaction's fixed costs shared by more lines (400k events: 51k events/s

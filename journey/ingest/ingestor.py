@@ -7,17 +7,14 @@ come in through the constructor, wired by `journey.runtime`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Protocol
 
 import orjson
 
+from journey.ingest.ports import AppendResult, DataKeys, EventWriter, StaleDataKey
 from journey.ingest.validation import Violation, decode_valid_batch, validate_event
-from journey.postgres.keys import DataKey
-from journey.postgres.recorder import AppendResult as AppendResult  # the service's result too
-from journey.postgres.recorder import StaleDataKey
-from journey.stored.crypto import seal_pii
+from journey.stored.crypto import DataKey, seal_pii
 from journey.stored.rows import NewEvent, encode_event
 from journey.vocabulary.envelope import ValidEvent
 from journey.vocabulary.events import TOPIC_BY_TYPE, stored_state
@@ -34,15 +31,6 @@ class BatchRejected(ValueError):
 
     def __reduce__(self) -> tuple[type[BatchRejected], tuple[list[Violation]]]:
         return BatchRejected, (self.violations,)  # it crosses from preparer processes
-
-
-class EventWriter(Protocol):
-    def append(self, events: Sequence[NewEvent]) -> list[AppendResult]: ...
-
-
-class DataKeys(Protocol):
-    def data_keys(self, customer_ids: Iterable[str]) -> dict[str, DataKey]: ...
-    def forget(self, customer_ids: Iterable[str]) -> None: ...
 
 
 class Ingestor:

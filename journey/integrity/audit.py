@@ -2,7 +2,7 @@
 crypto-shredding, and the data subject's access export (docs/audit.md).
 
 An application service with no SQL: the audit reader, key store and event writer
-come in through the constructor (wired by `journey.postgres.audit_rows.audit_service`).
+come in through the constructor (wired by `journey.runtime.Store.audit_service`).
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ from typing import Any, Protocol
 import orjson
 from eventsourcing.persistence import Mapper
 
-from journey.ingest.ingestor import EventWriter
-from journey.postgres.recorder import CREATED
+from journey.ingest.ports import CREATED, EventWriter
 from journey.reading.documents import case_document, contacts_document, read_case
 from journey.rules.facts import Fact, fact_from_stored
 from journey.rules.sla import PolicyFor

@@ -10,37 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import psycopg
 from psycopg.rows import tuple_row
 from psycopg_pool import ConnectionPool
 
-from journey.integrity.audit import AuditService, Head, KeyStatus, Link, VerifyReport, check_links
-from journey.rules.sla_config import load_sla_config
+from journey.integrity.audit import Head, KeyStatus, Link, VerifyReport, check_links
 from journey.stored.chain import ChainedRow
-
-if TYPE_CHECKING:
-    from journey.runtime import Store
 
 ROW_COLUMNS = (
     "notification_id, originator_id, originator_version, topic, event_id, occurred_at, "
     "case_id, recorded_at, content_digest, state, chain_hash"
 )
 SCAN_BATCH = 2000
-
-
-def audit_service(store: Store) -> AuditService:
-    """The audit service wired to the store's database, keys and recorder."""
-    settings = store.settings
-    return AuditService(
-        PostgresAuditReader(store.datastore.pool),
-        store.keys,
-        store.recorder,
-        store.app.mapper,
-        load_sla_config(settings.sla_config_path).policy_for,
-        settings.repeat_window,
-    )
 
 
 def stream_rows(conn: psycopg.Connection[Any], customer_id: str) -> Iterator[Link]:

@@ -10,32 +10,12 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from psycopg.rows import tuple_row
 from psycopg_pool import ConnectionPool
 
-from journey.stored.crypto import ContentDigest, new_data_key, unwrap_key, wrap_key
-
-
-@dataclass(frozen=True, slots=True)
-class DataKey:
-    """What a writer needs of a customer's data key, made once: its cipher and
-    digest (the key itself is not kept), and the wrapped key the recorder checks."""
-
-    wrapped: bytes
-    cipher: AESGCM
-    digest: ContentDigest
-
-    @classmethod
-    def unwrapped(cls, master_key: bytes, customer_id: str, wrapped: bytes) -> DataKey:
-        return cls.made(unwrap_key(master_key, customer_id, wrapped), wrapped)
-
-    @classmethod
-    def made(cls, key: bytes, wrapped: bytes) -> DataKey:
-        return cls(wrapped, AESGCM(key), ContentDigest(key))
+from journey.stored.crypto import DataKey, new_data_key, unwrap_key, wrap_key
 
 
 class KeyStore:

@@ -18,10 +18,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 import psycopg
-from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, StoredEvent
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import (
     ConnectionPool,
     PostgresApplicationRecorder,
@@ -35,6 +35,7 @@ from psycopg.pq import TransactionStatus
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composable, Composed, Identifier
 
+from journey.ingest.ports import CREATED, DUPLICATE, AppendResult, EventConflict, StaleDataKey
 from journey.stored.chain import GENESIS, chain_link, instant_json
 from journey.stored.rows import (
     COLUMNS,
@@ -48,7 +49,6 @@ from journey.stored.rows import (
 )
 
 COPY_BLOCK = 64 * 1024
-CREATED, DUPLICATE = "created", "duplicate"  # an `AppendResult`'s status
 INSERT_AT_MOST = 100  # events written by one INSERT with the COMMIT; more are COPYed
 # Statements of the write path as bytes, composed once: psycopg caches the parsing
 # of a bytes query, while a `Composed` is rendered again at every execute.
@@ -66,25 +66,6 @@ class _Place:
     last_position: int
     last_recorded_at: datetime
     heads: dict[str, tuple[int, bytes]]  # customer: (version, chain hash) of its last event
-
-
-class AppendResult(NamedTuple):  # one per event of a batch: a named tuple is the cheapest to make
-    id: str
-    status: str  # "created" | "duplicate"
-    position: int
-
-
-class EventConflict(IntegrityError):
-    """Event ids already stored with other content; nothing of the batch was written."""
-
-    def __init__(self, conflicts: Sequence[tuple[int, str, int]]):
-        self.conflicts = list(conflicts)  # (index in the batch, event id, stored position or 0)
-        ids = ", ".join(f"{event_id!r} (#{index})" for index, event_id, _ in conflicts)
-        super().__init__(f"already stored with different content: {ids}")
-
-
-class StaleDataKey(IntegrityError):
-    """A customer's data key changed (erased) while the batch was being sealed."""
 
 
 class JourneyRecorder(PostgresApplicationRecorder):
@@ -430,22 +411,21 @@ def _readable(fd: int) -> bool:
 
 
 def _create_statements(schema: str, table: str) -> Iterable[Composed]:
-    """The events table for test schemas; production tables come from migration 0001."""
+    """Another events table (the library's recorder test cases use one): the shape
+    of the migrated `journey_events` (columns, keys, indexes) and its append-only
+    triggers. The events table itself comes only from migration 0001."""
     names = {
         "t": SQL("{}.{}").format(Identifier(schema), Identifier(table)),
-        "pos": Identifier(f"{table}_notification_id_idx"),
-        "eid": Identifier(f"{table}_event_id_idx"),
-        "tl": Identifier(f"{table}_timeline_idx"),
+        "events": SQL("{}.journey_events").format(Identifier(schema)),
+        "no_change": Identifier(f"{table}_append_only"),
+        "no_truncate": Identifier(f"{table}_no_truncate"),
     }
+    yield SQL("CREATE TABLE IF NOT EXISTS {t} (LIKE {events} INCLUDING ALL)").format(**names)
     yield SQL(
-        "CREATE TABLE IF NOT EXISTS {t} (originator_id text NOT NULL, "
-        "originator_version bigint NOT NULL, topic text NOT NULL, state bytea NOT NULL, "
-        "notification_id bigint NOT NULL, event_id text, occurred_at timestamptz, case_id text, "
-        "recorded_at timestamptz NOT NULL, content_digest bytea, chain_hash bytea NOT NULL, "
-        "PRIMARY KEY (originator_id, originator_version))"
+        "CREATE OR REPLACE TRIGGER {no_change} BEFORE UPDATE OR DELETE ON {t} "
+        "FOR EACH ROW EXECUTE FUNCTION journey_refuse_change()"
     ).format(**names)
-    yield SQL("CREATE UNIQUE INDEX IF NOT EXISTS {pos} ON {t} (notification_id)").format(**names)
-    yield SQL("CREATE UNIQUE INDEX IF NOT EXISTS {eid} ON {t} (event_id)").format(**names)
     yield SQL(
-        "CREATE INDEX IF NOT EXISTS {tl} ON {t} (originator_id, occurred_at, notification_id)"
+        "CREATE OR REPLACE TRIGGER {no_truncate} BEFORE TRUNCATE ON {t} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION journey_refuse_change()"
     ).format(**names)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -100,3 +101,21 @@ def _seal(key: bytes, clear: bytes, aad: bytes) -> bytes:
 
 def _open(key: bytes, blob: bytes, aad: bytes) -> bytes:
     return AESGCM(key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad)
+
+
+@dataclass(frozen=True, slots=True)
+class DataKey:
+    """What a writer needs of a customer's data key, made once: its cipher and
+    digest (the key itself is not kept), and the wrapped key the recorder checks."""
+
+    wrapped: bytes
+    cipher: AESGCM
+    digest: ContentDigest
+
+    @classmethod
+    def unwrapped(cls, master_key: bytes, customer_id: str, wrapped: bytes) -> DataKey:
+        return cls.made(unwrap_key(master_key, customer_id, wrapped), wrapped)
+
+    @classmethod
+    def made(cls, key: bytes, wrapped: bytes) -> DataKey:
+        return cls(wrapped, AESGCM(key), ContentDigest(key))

@@ -55,8 +55,8 @@ class NewEvent(NamedTuple):
     version: int
     state: bytes
     chain: ChainParts
-    before_state: bytes  # binary COPY fields of OWN_COLUMNS before `state`
-    after_state: bytes  # ... and after it
+    copy_head: bytes  # binary COPY fields of OWN_COLUMNS before `state`
+    copy_tail: bytes  # ... and after it
 
 
 def new_event(
@@ -128,8 +128,8 @@ def own_columns(
     """(topic, event id, occurred_at, case id, content digest) read back from the
     encoded fields, for an INSERT of a few events (a named tuple of the values
     themselves would cost every imported event more to send between processes)."""
-    _, topic = _fields(event.before_state)
-    event_id, occurred_at, case_id, digest = _fields(event.after_state)
+    _, topic = _fields(event.copy_head)
+    event_id, occurred_at, case_id, digest = _fields(event.copy_tail)
     assert topic is not None
     return (
         topic.decode(),
@@ -159,10 +159,10 @@ def copy_row(event: NewEvent, version: int, position: int, recorded_at: int, cha
     return b"".join(
         (
             _FIELD_COUNT,
-            event.before_state,
+            event.copy_head,
             _LENGTH.pack(len(event.state)),
             event.state,
-            event.after_state,
+            event.copy_tail,
             _STORE_FIELDS.pack(8, version, 8, position, 8, recorded_at, _HASH_BYTES),
             chain,
         )

@@ -139,7 +139,7 @@ def test_the_stream_sends_new_events_live_and_resumes_after_last_event_id(api: A
 
 
 def test_a_large_batch_is_prepared_apart_with_the_same_answers(api: Api) -> None:
-    """Batches over `INLINE_VALIDATION` events are validated and sealed in the
+    """Batches over `journey.ingest.intake.INLINE_VALIDATION` events are validated and sealed in the
     server's preparer processes: the same answers, errors and idempotency."""
     customer = unique("c")
     batch = [event(customer_id=customer, pii={"body": f"message {n}"}) for n in range(60)]

@@ -8,9 +8,8 @@ from typing import Any
 import psycopg
 import pytest
 
+from journey.ingest.ports import EventConflict
 from journey.integrity.audit import AuditService, UnknownCustomer
-from journey.postgres.audit_rows import audit_service
-from journey.postgres.recorder import EventConflict
 from journey.runtime import Store
 from journey.stored.crypto import ERASED
 from tests.factories import event
@@ -41,7 +40,7 @@ JOURNEY = [
 @pytest.fixture
 def audit(store: Store) -> AuditService:
     store.ingestor.append(JOURNEY)
-    return audit_service(store)
+    return store.audit_service()
 
 
 def without_pii(document: dict[str, Any]) -> dict[str, Any]:

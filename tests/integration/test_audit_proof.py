@@ -16,7 +16,6 @@ from typing import Any
 import orjson
 import psycopg
 
-from journey.postgres.audit_rows import audit_service
 from journey.runtime import Store
 from journey.stored.crypto import ERASED, open_pii
 from tests.factories import event
@@ -75,7 +74,7 @@ def test_a_dump_after_erasure_holds_no_trace_of_the_personal_text(
             event("reply.outbound", id="m-2", pii={"body": MARKER}),
         ]
     )
-    audit = audit_service(store)
+    audit = store.audit_service()
     sealed = {e["id"]: e for e in audit.export("cust-1")["events"]}
     assert sealed["m-2"]["pii"] == {"body": MARKER}  # readable before: the test could fail
     stored = admin.execute("SELECT state FROM journey_events WHERE event_id = 'm-2'").fetchone()

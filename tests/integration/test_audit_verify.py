@@ -9,7 +9,7 @@ import psycopg
 import pytest
 
 from journey.integrity.audit import AuditService, Head
-from journey.postgres.audit_rows import audit_service, stream_rows
+from journey.postgres.audit_rows import stream_rows
 from journey.runtime import Store
 from journey.stored.chain import GENESIS, chain_hash
 from tests.factories import event
@@ -22,7 +22,7 @@ C1_POSITIONS = [1, 3, 5, 7]
 @pytest.fixture
 def audit(store: Store) -> AuditService:
     store.ingestor.append([event(customer_id=customer) for customer in LAYOUT])
-    return audit_service(store)
+    return store.audit_service()
 
 
 def tamper(admin: psycopg.Connection[Any], *statements: str) -> None:

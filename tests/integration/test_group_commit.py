@@ -13,8 +13,7 @@ import psycopg
 import pytest
 
 from journey.ingest.group_commit import BUSY_GROUP, GroupCommitter, _Request
-from journey.ingest.ingestor import AppendResult
-from journey.postgres.recorder import EventConflict
+from journey.ingest.ports import AppendResult, EventConflict
 from journey.runtime import Store
 from tests.factories import event
 

@@ -17,7 +17,6 @@ import pytest
 from journey.ingest.importer import import_lines
 from journey.ingest.ingestor import Ingestor
 from journey.ingest.preparers import Preparers
-from journey.postgres.audit_rows import audit_service
 from journey.runtime import Store, _preparer_ingestor
 from journey.settings import Settings
 from tests.factories import event
@@ -71,7 +70,7 @@ def test_preparer_processes_keep_file_order_and_the_hash_chains(store: Store) ->
             for row in conn.execute("SELECT event_id FROM journey_events ORDER BY notification_id")
         ]
     assert stored == [e["id"] for e in events]
-    report = audit_service(store).verify_store()
+    report = store.audit_service().verify_store()
     assert (report.events, report.damaged) == (230, 0)
 
 

@@ -6,7 +6,7 @@ import psycopg
 import pytest
 
 from journey.ingest.ingestor import BatchRejected
-from journey.postgres.recorder import EventConflict
+from journey.ingest.ports import EventConflict
 from journey.runtime import Store
 from tests.factories import event
 

@@ -17,7 +17,6 @@ from typing import Any
 
 import httpx
 
-from journey.postgres.audit_rows import audit_service
 from journey.runtime import Store
 
 Batch = list[dict[str, Any]]
@@ -200,7 +199,7 @@ def assert_exactly_stored(store: Store, events: Batch, outcome: Outcome) -> None
     assert set(stored) == {e["id"] for e in events}
     assert len(outcome.acknowledged) == len(events)
     assert {i: stored[i] for i in outcome.acknowledged} == outcome.acknowledged
-    audit = audit_service(store)
+    audit = store.audit_service()
     report = audit.verify_store()
     assert report.ok, report.problems
     assert report.events == len(events)
