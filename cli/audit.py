@@ -14,7 +14,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeRemainingColumn
 
-from journey.integrity.audit import AuditService, Head, UnknownCustomer, VerifyReport
+from journey.integrity.audit import AuditService, UnknownCustomer
+from journey.integrity.verification import Head, VerifyReport
 from journey.runtime import open_store
 from journey.settings import Settings
 

@@ -16,7 +16,8 @@ import psycopg
 from psycopg.rows import tuple_row
 from psycopg_pool import ConnectionPool
 
-from journey.integrity.audit import Head, KeyStatus, Link, VerifyReport, check_links
+from journey.integrity.audit import KeyStatus
+from journey.integrity.verification import Head, Link, VerifyReport, check_links
 from journey.stored.chain import ChainedRow
 
 ROW_COLUMNS = (

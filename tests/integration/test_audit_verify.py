@@ -8,7 +8,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from journey.integrity.audit import AuditService, Head
+from journey.integrity.audit import AuditService
+from journey.integrity.verification import Head
 from journey.postgres.audit_rows import stream_rows
 from journey.runtime import Store
 from journey.stored.chain import GENESIS, chain_hash
