@@ -22,10 +22,8 @@ import logging
 import math
 import multiprocessing
 import os
-import queue
-import threading
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from itertools import chain, groupby, pairwise
@@ -37,19 +35,19 @@ import psycopg
 from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresDatastore
 from psycopg import Cursor
-from psycopg.rows import DictRow, tuple_row
+from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
 from journey.ingest.memory import rare_collections
 from journey.postgres.reads import by_customer, customer_splits
 from journey.rules.facts import Fact, facts_from_stored
 from projections.base import APPLICATION_NAME, BatchProjection, Rows, View, connect
+from projections.readahead import read_ahead
 
 log = logging.getLogger(__name__)
 WORKERS = min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 EVENTS_PER_WORKER = 20_000  # fewer, and a worker process costs more than it saves
 FETCH = 2000  # rows per fetch from the server-side cursor
-AHEAD = 4  # fetches read ahead of the folding
 FLUSH = 20_000  # rows buffered before they are copied in
 FOLDING = (100_000, 50, 100)  # garbage thresholds while folding: hardly any cycles
 Statement = SQL | Composed
@@ -221,7 +219,8 @@ def _fill_range(
     with connect(datastore) as conn, conn.transaction(), rare_collections(FOLDING):
         sink = _Sink(conn.cursor(), projections)
         read = 0
-        rows = chain.from_iterable(_read_ahead(datastore, head, customers))
+        query, params = by_customer(head, *customers)
+        rows = chain.from_iterable(read_ahead(datastore, query, params, FETCH))
         for _, group in groupby(rows, key=itemgetter(1)):
             stored = list(group)  # one customer's rows
             sink.fold(facts_from_stored(stored, sink.topics))
@@ -231,50 +230,6 @@ def _fill_range(
                 read = 0
         progress(read)
         sink.flush()
-
-
-def _read_ahead(
-    datastore: PostgresDatastore, head: int, customers: Range
-) -> Iterator[list[tuple[Any, ...]]]:
-    """The rows of `_read`, in order, fetch by fetch (not row by row: resuming a
-    generator per row costs more than `chain` does), fetched by a thread of their
-    own at most `AHEAD` fetches ahead of the consumer."""
-    fetches: queue.Queue[list[tuple[Any, ...]] | BaseException] = queue.Queue(AHEAD)
-    stop = threading.Event()
-
-    def fetch() -> None:
-        try:
-            query, params = by_customer(head, *customers)
-            with (
-                connect(datastore) as conn,
-                conn.transaction(),
-                conn.cursor("bulk_rebuild", row_factory=tuple_row, binary=True) as rows,
-            ):
-                rows.execute(query, params)
-                while not stop.is_set():
-                    fetched = rows.fetchmany(FETCH)
-                    fetches.put(fetched)
-                    if not fetched:
-                        return
-        except BaseException as error:  # handed to the consumer, which raises it
-            fetches.put(error)
-
-    reader = threading.Thread(target=fetch, name="bulk-read", daemon=True)
-    reader.start()
-    try:
-        while True:
-            fetched = fetches.get()
-            if isinstance(fetched, BaseException):
-                raise fetched
-            if not fetched:
-                return
-            yield fetched
-    finally:
-        stop.set()
-        while reader.is_alive():  # unblock a reader waiting to put
-            with suppress(queue.Empty):
-                fetches.get_nowait()
-            reader.join(0.01)
 
 
 class _Sink:
