@@ -18,7 +18,8 @@ from psycopg.sql import SQL
 from psycopg_pool import ConnectionPool
 
 from journey.integrity.audit import AuditService, Head, KeyStatus, Link, VerifyReport, check_links
-from journey.postgres.reads import EVENTS, EVENTS_TABLE, fetch_all, fetch_one
+from journey.postgres.fetch import fetch_all, fetch_one
+from journey.postgres.reads import EVENTS, EVENTS_TABLE
 from journey.rules.sla_config import load_sla_config
 from journey.stored.chain import ChainedRow
 

@@ -26,6 +26,7 @@ from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Composable, Composed, Identifier, Literal
 from psycopg_pool import ConnectionPool
 
+from journey.postgres.fetch import fetch_all, fetch_one
 from journey.rules.facts import Fact, Stored, fact_from_stored, facts_from_stored
 from journey.vocabulary.events import TOPIC_BY_TYPE
 
@@ -39,27 +40,6 @@ ROW = SQL(
 # recorded_at). Plain tuples: psycopg makes them without a Python call per row, a
 # fifth of a 1,000-event timeline read's time against dicts.
 StoredRow = tuple[int, str, str, bytes, datetime | None, datetime]
-Query = str | Composable
-
-
-def fetch_all(
-    pool: ConnectionPool[Any], query: Query, params: Any = (), *, binary: bool = False
-) -> list[tuple[Any, ...]]:
-    """The rows of one query, as tuples, on a connection of the pool."""
-    with pool.connection() as conn:
-        rows: list[tuple[Any, ...]] = (
-            conn.cursor(row_factory=tuple_row).execute(query, params, binary=binary).fetchall()
-        )
-        return rows
-
-
-def fetch_one(pool: ConnectionPool[Any], query: Query, params: Any = ()) -> tuple[Any, ...] | None:
-    """The first row of one query, as a tuple, on a connection of the pool."""
-    with pool.connection() as conn:
-        row: tuple[Any, ...] | None = (
-            conn.cursor(row_factory=tuple_row).execute(query, params).fetchone()
-        )
-        return row
 
 
 @dataclass(frozen=True, slots=True)
