@@ -1,4 +1,5 @@
-"""The live feed: one `LISTEN journey_events` connection per process wakes every
+"""The live feed: one LISTEN connection per process (on the events table's
+channel, `journey.postgres.reads.CHANNEL`) wakes every
 waiting stream when the recorder commits (it NOTIFYs in the same transaction).
 
 Streams never poll: they read what is after their position, then sleep until
@@ -14,9 +15,11 @@ import contextlib
 import logging
 
 import psycopg
+from psycopg.sql import SQL, Identifier
+
+from journey.postgres.reads import CHANNEL
 
 log = logging.getLogger(__name__)
-CHANNEL = "journey_events"
 
 
 class Notifications:
@@ -59,7 +62,7 @@ class Notifications:
                 async with await psycopg.AsyncConnection.connect(
                     self._conninfo, autocommit=True
                 ) as conn:
-                    await conn.execute(f"LISTEN {CHANNEL}")
+                    await conn.execute(SQL("LISTEN {}").format(Identifier(CHANNEL)))
                     self._wake()
                     async for _ in conn.notifies():
                         self._wake()

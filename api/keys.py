@@ -15,8 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from psycopg.rows import tuple_row
 from psycopg_pool import ConnectionPool
+
+from journey.postgres.fetch import fetch_one
 
 SCOPES = ("events:write", "read", "pii", "audit", "admin")
 PREFIX = "jk_"
@@ -75,16 +76,12 @@ class ApiKeys:
         key_id, _, secret = presented.removeprefix(PREFIX).partition("_")
         if not presented.startswith(PREFIX) or not key_id or not secret:
             return None
-        with self._pool.connection() as conn:
-            row = (
-                conn.cursor(row_factory=tuple_row)
-                .execute(
-                    "SELECT name, scopes, secret_hash FROM journey_api_keys "
-                    "WHERE key_id = %s AND revoked_at IS NULL",
-                    (key_id,),
-                )
-                .fetchone()
-            )
+        row = fetch_one(
+            self._pool,
+            "SELECT name, scopes, secret_hash FROM journey_api_keys "
+            "WHERE key_id = %s AND revoked_at IS NULL",
+            (key_id,),
+        )
         if row is None or not hmac.compare_digest(bytes(row[2]), _hash(secret)):
             return None
         return ApiKey(key_id, row[0], frozenset(row[1]))

@@ -4,7 +4,7 @@ cost. Over N imported events it times, R times each and against the same
 sequential read as `python -m bench` (`bench.projection_rebuild`):
 
 - `rebuild`: the product path, `projections.registry.rebuild` of all projections;
-- `no folds`: the same path, each projection's `fold_customer` answered from rows
+- `no folds`: the same path, each projection's `fold` answered from rows
   it folded in an earlier run (a lookup per customer): reading the log,
   decoding the events, copying the rows in and making the indexes;
 - `no folds, no decoding`: also the decoded facts looked up instead of decoded:
@@ -78,7 +78,7 @@ def _record(store: Store) -> Recorded:
     with ExitStack() as patches, mock.patch.object(bulk, "WORKERS", 1):
         patches.enter_context(mock.patch.object(bulk, "facts_from_stored", decoding))
         for projection_class in PROJECTIONS:
-            fold = projection_class.fold_customer
+            fold = projection_class.fold
 
             def folding(
                 self: BatchProjection, mine: Sequence[Fact], fold: Callable[..., Rows] = fold
@@ -86,7 +86,7 @@ def _record(store: Store) -> Recorded:
                 rows[type(self), mine[0].customer_id] = fold(self, mine)
                 return rows[type(self), mine[0].customer_id]
 
-            patches.enter_context(mock.patch.object(projection_class, "fold_customer", folding))
+            patches.enter_context(mock.patch.object(projection_class, "fold", folding))
         rebuild_all(store)
     return facts, rows
 
@@ -100,7 +100,7 @@ def _replaying(recorded: Recorded, facts: bool) -> ExitStack:
         def folded(self: BatchProjection, mine: Sequence[Fact]) -> Rows:
             return kept_rows[type(self), mine[0].customer_id]
 
-        patches.enter_context(mock.patch.object(projection_class, "fold_customer", folded))
+        patches.enter_context(mock.patch.object(projection_class, "fold", folded))
     if facts:
 
         def decoded(stored: Sequence[Stored], topics: set[str]) -> list[Fact]:

@@ -5,17 +5,17 @@ the view, batch by batch).
 Built on the eventsourcing 9.5 projection API: a view is a
 `PostgresTrackingRecorder` (tracking table `<name>_tracking`, `max_tracking_id`,
 `wait`), a projection is an `eventsourcing.projection.Projection` (`name`,
-`topics`, `process_event`). Projections here also take whole batches
+`topics`, `process_event`). Projections here take whole batches instead
 (`process_batch`), which `projections.runner` uses: one transaction per batch
-instead of per event; and a customer's whole history at once (`fold_customer`),
-which the bulk path of a rebuild (`projections.bulk`) uses.
+instead of per event. Each has one fold (`fold`), which its batches and the
+bulk path of a rebuild (`projections.bulk`, a customer at a time) both use.
 """
 
 from __future__ import annotations
 
 import struct
 from abc import abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -36,10 +36,11 @@ from psycopg.types.json import set_json_dumps, set_json_loads
 
 from journey.rules.facts import Fact
 from journey.rules.sla import PolicyFor
-from journey.vocabulary.events import CustomerEvent
+from journey.vocabulary.events import TYPE_BY_TOPIC
 
 APPLICATION_NAME = "journey"  # the tracked application: positions are its notification ids
 Rows: TypeAlias = dict[str, list[tuple[Any, ...]]]  # a view's new rows by table role
+Fold: TypeAlias = Callable[[Sequence[Fact]], Rows]
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,12 @@ class View(PostgresTrackingRecorder):
             if found:
                 copy_rows(curs, self.table(role), self.COLUMNS[role], found)
 
+    def record(self, facts: Sequence[Fact], fold: Fold, step: Step) -> None:
+        """Copy in the rows of a batch's facts and record its position: for a view
+        whose rows of a batch are folded from the batch alone."""
+        with self.transaction(step) as curs:
+            self.copy(curs, fold(facts))
+
     def loaded(self, curs: Cursor[DictRow], head: int) -> None:
         """Called once the bulk path has copied in every customer's rows up to log
         position `head`; a view whose rows need a pass over the whole table (a
@@ -200,7 +207,11 @@ class View(PostgresTrackingRecorder):
 class BatchProjection(Projection[View]):
     """A fold of facts into a view. Subclasses set `name` (with a version suffix:
     bump it to rebuild from scratch beside the old one), `topics`, `view_class`,
-    and write `process_batch` with no SQL and no clock reads."""
+    and write `fold` and `process_batch` with no SQL and no clock reads.
+
+    `fold` is the one fold of a projection: the runner's batches go through it
+    (`process_batch` hands it to the view, with what the view needs from before
+    the batch) and so does the bulk path of a rebuild (a customer at a time)."""
 
     view_class: ClassVar[type[View]]
     topics: tuple[str, ...] = ()
@@ -208,32 +219,29 @@ class BatchProjection(Projection[View]):
     def __init__(self, view: View, context: Context):
         super().__init__(view)
         self.context = context
+        self.types = frozenset(TYPE_BY_TOPIC[topic] for topic in self.topics)
 
     @property
     def view(self) -> View:
         return self._view
 
-    @abstractmethod
-    def process_batch(self, facts: Sequence[Fact], tracking: Tracking) -> None:
-        """Apply a batch of facts in position order and record `tracking` with it."""
+    def mine(self, facts: Iterable[Fact], after: int = 0) -> list[Fact]:
+        """The facts of this projection's types after position `after`."""
+        types = self.types
+        return [f for f in facts if f.position > after and f.type in types]
 
     @abstractmethod
-    def fold_customer(self, facts: Sequence[Fact]) -> Rows:
-        """The rows of one customer's facts (of this projection's types) up to some
-        position, all of them at once: what `process_batch` would have written for
-        them batch by batch, through the same folds. No SQL, no clock reads."""
+    def fold(self, facts: Sequence[Fact]) -> Rows:
+        """The rows of facts (of this projection's types) that hold whole
+        histories (a customer's, or each case's, as far as it goes). No SQL, no
+        clock reads."""
+
+    def process_batch(self, facts: Sequence[Fact], step: Step) -> None:
+        """Apply a batch of facts (`mine`: every one of this projection's after
+        `step.after` up to `step.notification_id`, in position order) through
+        `fold`, and record `step` with it."""
+        self.view.record(facts, self.fold, step)
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        """The library's one-event path (`ProjectionRunner`), as a batch of one."""
-        assert isinstance(domain_event, CustomerEvent)
-        fact = Fact(
-            position=tracking.notification_id,
-            type=domain_event.type_name,
-            customer_id=domain_event.originator_id,
-            occurred_at=domain_event.timestamp,
-            channel=domain_event.channel,
-            case_id=domain_event.case_id,
-            agent_id=domain_event.agent_id,
-            data=domain_event.data,
-        )
-        self.process_batch([fact], tracking)
+        """The library's one-event path (`ProjectionRunner`), never taken here."""
+        raise NotImplementedError("projections take batches: see projections.runner")

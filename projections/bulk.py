@@ -4,7 +4,7 @@ pass in customer order, customer by customer, on every core.
 Every projection is per customer (a case belongs to one customer), so the log
 up to `head` is read in customer order (the events table's primary key) and
 each customer's facts are folded once, complete, by each projection's
-`fold_customer`, through the same pure folds its batches use; the rows are
+`fold`, the same fold its batches go through; the rows are
 copied in by the thousand. The customers are split into ranges of about equal
 size, one per worker process (forked: a worker inherits the projections and
 their configuration and opens its own connection). Once every range is in,
@@ -22,10 +22,8 @@ import logging
 import math
 import multiprocessing
 import os
-import queue
-import threading
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from itertools import chain, groupby, pairwise
@@ -37,19 +35,19 @@ import psycopg
 from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresDatastore
 from psycopg import Cursor
-from psycopg.rows import DictRow, tuple_row
-from psycopg.sql import SQL, Composable, Composed, Identifier
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Composed, Identifier
 
 from journey.ingest.memory import rare_collections
+from journey.postgres.reads import by_customer, customer_splits
 from journey.rules.facts import Fact, facts_from_stored
-from journey.vocabulary.events import TYPE_BY_TOPIC
 from projections.base import APPLICATION_NAME, BatchProjection, Rows, View, connect
+from projections.readahead import read_ahead
 
 log = logging.getLogger(__name__)
 WORKERS = min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 EVENTS_PER_WORKER = 20_000  # fewer, and a worker process costs more than it saves
 FETCH = 2000  # rows per fetch from the server-side cursor
-AHEAD = 4  # fetches read ahead of the folding
 FLUSH = 20_000  # rows buffered before they are copied in
 FOLDING = (100_000, 50, 100)  # garbage thresholds while folding: hardly any cycles
 Statement = SQL | Composed
@@ -137,16 +135,8 @@ def _side_by_side(
 def _ranges(projections: Sequence[BatchProjection], head: int) -> list[Range]:
     """Customer ranges of about equal numbers of events, one per worker."""
     workers = max(1, min(WORKERS, math.ceil(head / EVENTS_PER_WORKER)))
-    splits: list[str] = []
     with projections[0].view.datastore.transaction(commit=False) as curs:
-        for worker in range(1, workers):
-            curs.execute(
-                "SELECT originator_id FROM journey_events ORDER BY originator_id OFFSET %s LIMIT 1",
-                (head * worker // workers,),
-            )
-            row = curs.fetchone()
-            if row and (not splits or row["originator_id"] > splits[-1]):
-                splits.append(row["originator_id"])
+        splits = customer_splits(curs, head, workers)
     return list(pairwise([None, *splits, None]))
 
 
@@ -229,7 +219,8 @@ def _fill_range(
     with connect(datastore) as conn, conn.transaction(), rare_collections(FOLDING):
         sink = _Sink(conn.cursor(), projections)
         read = 0
-        rows = chain.from_iterable(_read_ahead(datastore, head, customers))
+        query, params = by_customer(head, *customers)
+        rows = chain.from_iterable(read_ahead(datastore, query, params, FETCH))
         for _, group in groupby(rows, key=itemgetter(1)):
             stored = list(group)  # one customer's rows
             sink.fold(facts_from_stored(stored, sink.topics))
@@ -241,66 +232,6 @@ def _fill_range(
         sink.flush()
 
 
-def _read_ahead(
-    datastore: PostgresDatastore, head: int, customers: Range
-) -> Iterator[list[tuple[Any, ...]]]:
-    """The rows of `_read`, in order, fetch by fetch (not row by row: resuming a
-    generator per row costs more than `chain` does), fetched by a thread of their
-    own at most `AHEAD` fetches ahead of the consumer."""
-    fetches: queue.Queue[list[tuple[Any, ...]] | BaseException] = queue.Queue(AHEAD)
-    stop = threading.Event()
-
-    def fetch() -> None:
-        try:
-            query, params = _read(head, customers)
-            with (
-                connect(datastore) as conn,
-                conn.transaction(),
-                conn.cursor("bulk_rebuild", row_factory=tuple_row, binary=True) as rows,
-            ):
-                rows.execute(query, params)
-                while not stop.is_set():
-                    fetched = rows.fetchmany(FETCH)
-                    fetches.put(fetched)
-                    if not fetched:
-                        return
-        except BaseException as error:  # handed to the consumer, which raises it
-            fetches.put(error)
-
-    reader = threading.Thread(target=fetch, name="bulk-read", daemon=True)
-    reader.start()
-    try:
-        while True:
-            fetched = fetches.get()
-            if isinstance(fetched, BaseException):
-                raise fetched
-            if not fetched:
-                return
-            yield fetched
-    finally:
-        stop.set()
-        while reader.is_alive():  # unblock a reader waiting to put
-            with suppress(queue.Empty):
-                fetches.get_nowait()
-            reader.join(0.01)
-
-
-def _read(head: int, customers: Range) -> tuple[Composed, list[object]]:
-    conditions: list[Composable] = [SQL("notification_id <= %s")]
-    params: list[object] = [head]
-    if customers[0] is not None:
-        conditions.append(SQL("originator_id >= %s"))
-        params.append(customers[0])
-    if customers[1] is not None:
-        conditions.append(SQL("originator_id < %s"))
-        params.append(customers[1])
-    query = SQL(
-        "SELECT notification_id, originator_id, topic, state FROM journey_events "
-        "WHERE {} ORDER BY originator_id"
-    ).format(SQL(" AND ").join(conditions))
-    return query, params
-
-
 class _Sink:
     """Folds customers into each projection's rows and copies them in by the
     thousand."""
@@ -309,22 +240,19 @@ class _Sink:
         self.curs = curs
         self.projections = projections
         self.topics = {topic for p in projections for topic in p.topics}
-        self.types = [  # None: every fact read
-            None if set(p.topics) == self.topics else {TYPE_BY_TOPIC[t] for t in p.topics}
-            for p in projections
-        ]
+        self.every = [set(p.topics) == self.topics for p in projections]  # every fact read
         self.pending: list[Rows] = [{} for _ in projections]
         self.buffered = 0
 
     def fold(self, facts: list[Fact]) -> None:
         """Fold one customer's facts."""
-        for projection, types, pending in zip(
-            self.projections, self.types, self.pending, strict=True
+        for projection, every, pending in zip(
+            self.projections, self.every, self.pending, strict=True
         ):
-            mine = facts if types is None else [f for f in facts if f.type in types]
+            mine = facts if every else projection.mine(facts)
             if not mine:
                 continue
-            for role, rows in projection.fold_customer(mine).items():
+            for role, rows in projection.fold(mine).items():
                 pending.setdefault(role, []).extend(rows)
                 self.buffered += len(rows)
         if self.buffered >= FLUSH:

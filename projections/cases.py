@@ -6,11 +6,13 @@ resolution), and each SLA metric instance's start, target, deadline and
 fulfilment?
 Reads: every event that names a `case_id`.
 How: each batch re-folds every case it touches from all its events up to the
-batch's last position, read back from the log by `case_id` (as a replay reads
-them), in (occurred_at, position) order with `journey.reading.documents.read_case`, so
-late events land where they occurred and the answer equals a replay. A rebuild
-folds each customer's cases once (`fold_customer`). Breaches are judged at
-query time.
+batch's last position (the batch's own, and the earlier ones read back from the
+log by `case_id`, as a replay reads them), in (occurred_at, position) order
+with `journey.reading.documents.read_case`, so late events land where they
+occurred and the answer equals a replay. A rebuild folds each customer's cases
+once, through the same `fold`. Breaches are judged at query time.
+The case table's columns are the case state's leading fields (`CASE_FIELDS`),
+typed from `CaseState`'s annotations: written once.
 Rebuild: `journey projections rebuild cases_v1`, or bump the suffix of `name`.
 """
 
@@ -18,35 +20,41 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any, ClassVar
+from datetime import datetime
+from typing import Any, ClassVar, get_args, get_type_hints
 
-from eventsourcing.persistence import Tracking
-from psycopg import Cursor
-from psycopg.rows import DictRow
-
+from journey.postgres.reads import case_facts_upto
 from journey.reading.documents import CASE_FIELDS, read_case
 from journey.rules.cases import CaseState
-from journey.rules.facts import Fact, fact_from_stored
+from journey.rules.facts import Fact
 from journey.rules.sla import PolicyFor, SlaInstance
 from journey.vocabulary.events import TOPIC_BY_TYPE
-from projections.base import BatchProjection, Rows, View
+from projections.base import BatchProjection, Fold, Rows, Step, View
 
-CASE_TYPES = (
-    "text",
-    "text",
-    "text",
-    "timestamptz",
-    "text",
-    "text",
-    "text",
-    "int4",
-    "text[]",
-    "int4",
-    "int4",
-    "timestamptz",
-    "int4",
-    "timestamptz",
-    "bool",
+SQL_TYPES: dict[object, str] = {
+    str: "text",
+    datetime: "timestamptz",
+    int: "int4",
+    bool: "bool",
+    tuple[str, ...]: "text[]",
+}
+
+
+def _case_column(name: str) -> tuple[str, bool]:
+    """A case state field's column type (as COPY names it) and whether it may be null."""
+    hint = get_type_hints(CaseState)[name]
+    nullable = type(None) in get_args(hint)
+    kind = next(a for a in get_args(hint) if a is not type(None)) if nullable else hint
+    return SQL_TYPES[kind], nullable
+
+
+if CaseState._fields[: len(CASE_FIELDS)] != CASE_FIELDS:
+    raise ImportError("CASE_FIELDS must be the leading fields of CaseState, in order")
+CASE_COLUMN_TYPES = {name: _case_column(name) for name in CASE_FIELDS}
+CASE_COLUMNS = len(CASE_FIELDS)  # a case state's first fields are the case table's columns
+CASE_TABLE = ", ".join(
+    f"{name} {kind}{'' if nullable else ' NOT NULL'}"
+    for name, (kind, nullable) in CASE_COLUMN_TYPES.items()
 )
 SLA_TYPES = (
     "text",
@@ -59,23 +67,20 @@ SLA_TYPES = (
     "timestamptz",
     "timestamptz",
 )
-CASE_COLUMNS = len(CASE_FIELDS)  # a case state's first fields are the case table's columns
 
 
 class CasesView(View):
     TABLES: ClassVar[dict[str, str]] = {
-        "main": "CREATE TABLE IF NOT EXISTS {table} (case_id text PRIMARY KEY, "
-        "customer_id text NOT NULL, status text NOT NULL, opened_at timestamptz NOT NULL, "
-        "channel text, priority text NOT NULL, assignee text, handoffs int NOT NULL, "
-        "agents text[] NOT NULL, inbound_contacts int NOT NULL, repeat_contacts int NOT NULL, "
-        "first_response_at timestamptz, reopens int NOT NULL, resolved_at timestamptz, "
-        "first_contact_resolution boolean NOT NULL)",
+        "main": f"CREATE TABLE IF NOT EXISTS {{table}} ({CASE_TABLE}, PRIMARY KEY (case_id))",
         "sla": "CREATE TABLE IF NOT EXISTS {table} (case_id text NOT NULL, "
         "customer_id text NOT NULL, metric text NOT NULL, seq int NOT NULL, policy text NOT NULL, "
         "start timestamptz NOT NULL, target_seconds double precision NOT NULL, "
         "due_at timestamptz, fulfilled_at timestamptz, PRIMARY KEY (case_id, metric, seq))",
     }
-    COLUMNS: ClassVar[dict[str, tuple[str, ...]]] = {"main": CASE_TYPES, "sla": SLA_TYPES}
+    COLUMNS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "main": tuple(kind for kind, _ in CASE_COLUMN_TYPES.values()),
+        "sla": SLA_TYPES,
+    }
     INDEXES: ClassVar[dict[str, tuple[str, str]]] = {
         "customer": ("main", "CREATE INDEX IF NOT EXISTS {index} ON {table} (customer_id)"),
         "resolved": ("main", "CREATE INDEX IF NOT EXISTS {index} ON {table} (resolved_at)"),
@@ -85,34 +90,17 @@ class CasesView(View):
         ),
     }
 
-    def record(
-        self, cases: list[str], topics: Sequence[str], policy_for: PolicyFor, tracking: Tracking
-    ) -> None:
-        """Re-fold `cases` from their events up to the batch's last position,
-        replace their rows, record the position."""
-        with self.transaction(tracking) as curs:
+    def refold(self, facts: Sequence[Fact], topics: Sequence[str], fold: Fold, step: Step) -> None:
+        """Re-fold the cases the batch's facts name, from their earlier facts in the
+        log and the batch's own, replace their rows, record the position."""
+        with self.transaction(step) as curs:
+            cases = sorted({f.case_id for f in facts if f.case_id is not None})
             if not cases:
                 return
-            facts = _events_of(curs, cases, topics, tracking.notification_id)
+            earlier = case_facts_upto(curs, cases, topics, step.after)
             curs.execute(self.sql("DELETE FROM {c} WHERE case_id = ANY(%s)", c="main"), (cases,))
             curs.execute(self.sql("DELETE FROM {s} WHERE case_id = ANY(%s)", s="sla"), (cases,))
-            self.copy(curs, case_rows(_by_case(facts), policy_for))
-
-
-def _events_of(
-    curs: Cursor[DictRow], cases: list[str], topics: Sequence[str], upto: int
-) -> list[Fact]:
-    """The facts of every event naming one of `cases`, up to position `upto`."""
-    curs.execute(
-        "SELECT notification_id, originator_id, topic, state FROM journey_events "
-        "WHERE case_id = ANY(%s) AND notification_id <= %s AND topic = ANY(%s)",
-        (cases, upto, list(topics)),
-        binary=True,
-    )
-    return [
-        fact_from_stored(r["notification_id"], r["originator_id"], r["topic"], r["state"])
-        for r in curs
-    ]
+            self.copy(curs, fold([*earlier, *facts]))
 
 
 def _by_case(facts: Iterable[Fact]) -> list[list[Fact]]:
@@ -135,8 +123,8 @@ def case_rows(facts_by_case: Iterable[Sequence[Fact]], policy_for: PolicyFor) ->
 
 
 def _case_row(s: CaseState) -> tuple[Any, ...]:
-    """The state's leading fields, which are the table's columns in order: one
-    slice instead of fifteen attribute reads."""
+    """The state's leading fields, which are the table's columns in order (checked
+    at import): one slice instead of fifteen attribute reads."""
     return s[:CASE_COLUMNS]
 
 
@@ -180,10 +168,9 @@ class CasesProjection(BatchProjection):
         )
     )
 
-    def process_batch(self, facts: Sequence[Fact], tracking: Tracking) -> None:
+    def process_batch(self, facts: Sequence[Fact], step: Step) -> None:
         assert isinstance(self.view, CasesView)
-        cases = sorted({f.case_id for f in facts if f.case_id is not None})
-        self.view.record(cases, self.topics, self.context.policy_for, tracking)
+        self.view.refold(facts, self.topics, self.fold, step)
 
-    def fold_customer(self, facts: Sequence[Fact]) -> Rows:
+    def fold(self, facts: Sequence[Fact]) -> Rows:
         return case_rows(_by_case(facts), self.context.policy_for)

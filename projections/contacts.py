@@ -9,7 +9,7 @@ How: one row per contact with its flags under the configured window
 re-classifies, per customer, everything from its earliest new contact on (with
 the one contact before it) through `journey.rules.contacts.classify_contacts`: a
 late contact changes its own flags and its successor's. A rebuild classifies
-each customer's contacts once (`fold_customer`). Counts are summed at query
+each customer's contacts once, through the same fold. Counts are summed at query
 time; another window is answered from the same rows by the same fold.
 Rebuild: `journey projections rebuild contacts_v1` (needed after changing the
 configured window), or bump the suffix of `name`.
@@ -19,18 +19,30 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
-from eventsourcing.persistence import Tracking
 from psycopg import Cursor
 from psycopg.rows import DictRow
 
-from journey.rules.contacts import ContactMark, classify_contacts
+from journey.rules.contacts import classify_contacts
 from journey.rules.facts import Fact
 from journey.vocabulary.events import TOPIC_BY_TYPE
-from projections.base import BatchProjection, Rows, View
+from projections.base import BatchProjection, Rows, Step, View
 
-Classify = Callable[[Sequence[Fact]], list[ContactMark]]
+
+class ContactRow(NamedTuple):
+    """A row of the contacts table, in its columns' order."""
+
+    customer_id: str
+    position: int
+    occurred_at: datetime
+    channel: str | None
+    abandoned: bool
+    is_repeat: bool
+    is_switch: bool
+
+
+RowsOf = Callable[[Sequence[Fact]], list[ContactRow]]
 
 
 class ContactsView(View):
@@ -51,32 +63,27 @@ class ContactsView(View):
         ),
     }
 
-    def record(
-        self,
-        contacts: Sequence[Fact],
-        classify: Classify,
-        tracking: Tracking,
-    ) -> None:
-        """Classify the batch's contacts with their stored neighbours, insert them with
+    def record_contacts(self, contacts: Sequence[Fact], rows_of: RowsOf, step: Step) -> None:
+        """Fold the batch's contacts with their stored neighbours, insert them with
         their flags, and update the stored contacts whose flags a late one changed."""
-        with self.transaction(tracking) as curs:
+        with self.transaction(step) as curs:
             bounds: dict[str, datetime] = {}
             for f in contacts:
                 bounds[f.customer_id] = min(f.occurred_at, bounds.get(f.customer_id, f.occurred_at))
             stored, stored_flags = self._neighbourhoods(curs, bounds)
-            marks = [
-                (customer, m)
+            rows = [
+                row
                 for customer, facts in _merged(stored, contacts).items()
-                for m in classify(facts)
-                if m.occurred_at >= bounds[customer]  # the contact before a bound is context
+                for row in rows_of(facts)
+                if row.occurred_at >= bounds[customer]  # the contact before a bound is context
             ]
             new = {f.position for f in contacts}
-            self.copy(curs, {"main": [_row(c, m) for c, m in marks if m.position in new]})
+            self.copy(curs, {"main": [row for row in rows if row.position in new]})
             changed = [
-                (m.is_repeat, m.is_channel_switch, customer, m.position)
-                for customer, m in marks
-                if m.position in stored_flags
-                and (m.is_repeat, m.is_channel_switch) != stored_flags[m.position]
+                (row.is_repeat, row.is_switch, row.customer_id, row.position)
+                for row in rows
+                if row.position in stored_flags
+                and (row.is_repeat, row.is_switch) != stored_flags[row.position]
             ]
             curs.executemany(
                 self.sql(
@@ -120,18 +127,6 @@ class ContactsView(View):
         return found, flags
 
 
-def _row(customer_id: str, mark: ContactMark) -> tuple[object, ...]:
-    return (
-        customer_id,
-        mark.position,
-        mark.occurred_at,
-        mark.channel,
-        mark.abandoned,
-        mark.is_repeat,
-        mark.is_channel_switch,
-    )
-
-
 def _merged(stored: dict[str, list[Fact]], new: Sequence[Fact]) -> dict[str, list[Fact]]:
     merged = {customer: list(facts) for customer, facts in stored.items()}
     for fact in new:
@@ -144,16 +139,26 @@ class ContactsProjection(BatchProjection):
     view_class = ContactsView
     topics = (TOPIC_BY_TYPE["contact.inbound"],)
 
-    def process_batch(self, facts: Sequence[Fact], tracking: Tracking) -> None:
+    def process_batch(self, facts: Sequence[Fact], step: Step) -> None:
         assert isinstance(self.view, ContactsView)
-        contacts = [f for f in facts if f.type == "contact.inbound"]
-        self.view.record(contacts, self._classify, tracking)
+        self.view.record_contacts(facts, self.contact_rows, step)
 
-    def fold_customer(self, facts: Sequence[Fact]) -> Rows:
+    def fold(self, facts: Sequence[Fact]) -> Rows:
+        return {"main": [*self.contact_rows(facts)]}
+
+    def contact_rows(self, facts: Sequence[Fact]) -> list[ContactRow]:
         """Each contact's row, from its mark (the fold checks the facts are one
         customer's)."""
-        marks = self._classify(facts)
-        return {"main": [_row(facts[0].customer_id, m) for m in marks]}
-
-    def _classify(self, facts: Sequence[Fact]) -> list[ContactMark]:
-        return classify_contacts(facts, self.context.repeat_window)
+        customer_id = facts[0].customer_id
+        return [
+            ContactRow(
+                customer_id,
+                m.position,
+                m.occurred_at,
+                m.channel,
+                m.abandoned,
+                m.is_repeat,
+                m.is_channel_switch,
+            )
+            for m in classify_contacts(facts, self.context.repeat_window)
+        ]

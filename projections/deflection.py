@@ -19,13 +19,14 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import ClassVar
 
-from eventsourcing.persistence import Tracking
 from psycopg import Cursor
 from psycopg.rows import DictRow
+from psycopg.sql import SQL
 
+from journey.postgres.reads import EVENTS
 from journey.rules.facts import Fact
 from journey.vocabulary.events import TOPIC_BY_TYPE
-from projections.base import BatchProjection, Rows, View
+from projections.base import BatchProjection, Fold, Rows, Step, View
 
 WINDOW = timedelta(hours=24)
 
@@ -44,10 +45,12 @@ class DeflectionView(View):
         "occurred": ("main", "CREATE INDEX IF NOT EXISTS {index} ON {table} (occurred_at)"),
     }
 
-    def record(self, uses: Sequence[Fact], customers: list[str], tracking: Tracking) -> None:
-        with self.transaction(tracking) as curs:
-            self.copy(curs, _rows(uses))
-            self._judge(curs, customers, tracking.notification_id)
+    def record(self, facts: Sequence[Fact], fold: Fold, step: Step) -> None:
+        """Copy in the batch's uses, then judge again the uses of every customer the
+        batch names (a late contact undoes a deflection)."""
+        with self.transaction(step) as curs:
+            self.copy(curs, fold(facts))
+            self._judge(curs, sorted({f.customer_id for f in facts}), step.notification_id)
 
     def loaded(self, curs: Cursor[DictRow], head: int) -> None:
         self._judge(curs, None, head)
@@ -56,25 +59,15 @@ class DeflectionView(View):
         """Set the `deflected` flag of the uses of `customers` (None: of everyone)
         from their inbound contacts in the log up to position `upto`."""
         curs.execute(
-            self.sql(
+            SQL(
                 "UPDATE {u} AS u SET deflected = coalesce(u.helpful, false) AND NOT EXISTS ("
-                "SELECT 1 FROM journey_events AS e WHERE e.originator_id = u.customer_id "
+                "SELECT 1 FROM {events} AS e WHERE e.originator_id = u.customer_id "
                 "AND e.occurred_at > u.occurred_at AND e.occurred_at <= u.occurred_at + %s "
                 "AND e.topic = %s AND e.notification_id <= %s) "
-                "WHERE %s::text[] IS NULL OR u.customer_id = ANY(%s)",
-                u="main",
-            ),
+                "WHERE %s::text[] IS NULL OR u.customer_id = ANY(%s)"
+            ).format(u=self.table(), events=EVENTS),
             (WINDOW, TOPIC_BY_TYPE["contact.inbound"], upto, customers, customers),
         )
-
-
-def _rows(uses: Sequence[Fact]) -> Rows:
-    return {
-        "main": [
-            (f.customer_id, f.position, f.occurred_at, f.channel, f.data.get("helpful"), False)
-            for f in uses
-        ]
-    }
 
 
 class DeflectionProjection(BatchProjection):
@@ -82,10 +75,12 @@ class DeflectionProjection(BatchProjection):
     view_class = DeflectionView
     topics = (TOPIC_BY_TYPE["self_service.used"], TOPIC_BY_TYPE["contact.inbound"])
 
-    def process_batch(self, facts: Sequence[Fact], tracking: Tracking) -> None:
-        assert isinstance(self.view, DeflectionView)
-        uses = [f for f in facts if f.type == "self_service.used"]
-        self.view.record(uses, sorted({f.customer_id for f in facts}), tracking)
-
-    def fold_customer(self, facts: Sequence[Fact]) -> Rows:
-        return _rows([f for f in facts if f.type == "self_service.used"])
+    def fold(self, facts: Sequence[Fact]) -> Rows:
+        """The uses' rows, not yet judged (the view judges them against the log)."""
+        return {
+            "main": [
+                (f.customer_id, f.position, f.occurred_at, f.channel, f.data.get("helpful"), False)
+                for f in facts
+                if f.type == "self_service.used"
+            ]
+        }

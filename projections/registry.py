@@ -88,7 +88,7 @@ def rebuild(
     negative once, undoing what was reported, when the bulk pass gives up."""
     classes = [by_name(name) for name in names]
     with _rebuilding(store.datastore, [c.name for c in classes]):
-        fresh = _fresh(store, context, classes)
+        fresh = _empty_copies(store, context, classes)
         try:
             _fill(store, context, classes, fresh, progress)
         except BaseException:
@@ -142,11 +142,11 @@ def _fill(
 
     if head and not bulk.load(fresh, head, loading):
         progress(-read, head)
-        fresh[:] = _fresh(store, context, classes)
+        fresh[:] = _empty_copies(store, context, classes)
     Runner(store.recorder, fresh).catch_up(lambda n: progress(n, _head(store.recorder)))
 
 
-def _fresh(
+def _empty_copies(
     store: Store, context: Context, classes: Sequence[type[BatchProjection]]
 ) -> list[BatchProjection]:
     """Empty `_next` copies of the projections of `classes`."""

@@ -21,9 +21,9 @@ import psycopg
 from eventsourcing.persistence import IntegrityError, OperationalError
 from psycopg.sql import SQL, Identifier
 
+from journey.postgres.reads import CHANNEL, read_after
 from journey.postgres.recorder import JourneyRecorder
 from journey.rules.facts import Fact, facts_from_stored
-from journey.vocabulary.events import TYPE_BY_TOPIC
 from projections.base import APPLICATION_NAME, BatchProjection, Step, connect
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ class Runner:
         head = self.recorder.max_notification_id() or 0
         if head <= start:
             return 0
-        rows = self.recorder.read_after(start, head, self.batch_size)
+        rows = read_after(self.recorder.datastore, start, head, self.batch_size)
         last = rows[-1][0] if len(rows) == self.batch_size else head
         topics = {topic for p in self.projections for topic in p.topics}
         facts = facts_from_stored(rows, topics)
@@ -81,10 +81,10 @@ class Runner:
         """Apply the batch's part after `position`; False when the view had moved
         (another runner applied it, or a rebuild swapped in another copy): the
         next step reads the position again."""
-        types = {TYPE_BY_TOPIC[topic] for topic in projection.topics}
-        mine = [f for f in facts if f.position > position and f.type in types]
         try:
-            projection.process_batch(mine, Step(APPLICATION_NAME, last, after=position))
+            projection.process_batch(
+                projection.mine(facts, position), Step(APPLICATION_NAME, last, after=position)
+            )
         except IntegrityError as error:
             log.info("%s: batch to %s not applied: %s", projection.name, last, error)
             return False
@@ -109,5 +109,5 @@ class Runner:
 
     def _listener(self) -> psycopg.Connection[Any]:
         conn = connect(self.recorder.datastore, autocommit=True)
-        conn.execute(SQL("LISTEN {}").format(Identifier(self.recorder.channel_name)))
+        conn.execute(SQL("LISTEN {}").format(Identifier(CHANNEL)))
         return conn

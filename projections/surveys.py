@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-from eventsourcing.persistence import Tracking
-
 from journey.rules.facts import Fact
 from journey.vocabulary.events import TOPIC_BY_TYPE
 from projections.base import BatchProjection, Rows, View
@@ -33,36 +31,24 @@ class SurveysView(View):
         "occurred": ("main", "CREATE INDEX IF NOT EXISTS {index} ON {table} (occurred_at)"),
     }
 
-    def record(self, answers: Sequence[Fact], tracking: Tracking) -> None:
-        with self.transaction(tracking) as curs:
-            self.copy(curs, _rows(answers))
-
-
-def _rows(answers: Sequence[Fact]) -> Rows:
-    return {
-        "main": [
-            (
-                f.customer_id,
-                f.position,
-                f.occurred_at,
-                f.channel,
-                f.data.get("csat"),
-                f.data.get("nps"),
-                f.data.get("ces"),
-            )
-            for f in answers
-        ]
-    }
-
 
 class SurveysProjection(BatchProjection):
     name = "surveys_v1"
     view_class = SurveysView
     topics = (TOPIC_BY_TYPE["survey.answered"],)
 
-    def process_batch(self, facts: Sequence[Fact], tracking: Tracking) -> None:
-        assert isinstance(self.view, SurveysView)
-        self.view.record([f for f in facts if f.type == "survey.answered"], tracking)
-
-    def fold_customer(self, facts: Sequence[Fact]) -> Rows:
-        return _rows([f for f in facts if f.type == "survey.answered"])
+    def fold(self, facts: Sequence[Fact]) -> Rows:
+        return {
+            "main": [
+                (
+                    f.customer_id,
+                    f.position,
+                    f.occurred_at,
+                    f.channel,
+                    f.data.get("csat"),
+                    f.data.get("nps"),
+                    f.data.get("ces"),
+                )
+                for f in facts
+            ]
+        }

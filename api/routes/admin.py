@@ -10,8 +10,8 @@ from starlette.responses import Response
 from api.deps import Admin, Auditor, ServicesDep
 from api.errors import Problem
 from api.params import CustomerId
+from api.reading import read_model
 from api.render import json_response
-from api.routes.projected import read_model
 from api.schemas import ErasureOut, ProjectionsOut, VerifyOut
 from journey.integrity.audit import UnknownCustomer
 

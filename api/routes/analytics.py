@@ -13,8 +13,8 @@ from starlette.responses import Response
 from api.deps import Reader, ServicesDep
 from api.errors import field_problem
 from api.params import After, At, Cursor, From, Limit, To, Window, window_or
+from api.reading import read_model
 from api.render import json_response
-from api.routes.projected import read_model
 from api.schemas import BreachesOut, Channel, FcrOut, RepeatContactsOut, SatisfactionOut
 
 router = APIRouter(tags=["analytics"])

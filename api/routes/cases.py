@@ -10,8 +10,8 @@ from starlette.responses import Response
 from api.deps import Reader, ServicesDep
 from api.errors import Problem
 from api.params import After, AsOf, At, CaseId
+from api.reading import now_or_replayed
 from api.render import json_response
-from api.routes.projected import now_reading
 from api.schemas import CaseOut
 
 router = APIRouter(tags=["cases"])
@@ -31,18 +31,17 @@ async def case(
     after: After = None,
 ) -> Response:
     """The case's SPEC 3 fields and its SLA instances, breaches judged at `at` (default now)."""
-    document: dict[str, Any] | None = await now_reading(
+    document: dict[str, Any] = await now_or_replayed(
         services,
         as_of,
         at,
         after,
         projected=lambda model, now: model.case(case_id, now),
         replayed=lambda: services.replays.case(case_id, as_of, at),
-    )
-    if document is None:
-        raise Problem(
+        missing=Problem(
             404,
             f"case {case_id!r} has no events under the requested as_of/at",
             errors=[{"field": "case_id", "message": "no events"}],
-        )
+        ),
+    )
     return json_response(document)

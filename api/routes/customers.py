@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -11,11 +11,12 @@ from starlette.responses import Response
 from api.deps import Reader, ServicesDep
 from api.errors import Problem, field_problem
 from api.params import After, AsOf, At, Cursor, CustomerId, Limit, Window, window_or
-from api.render import decode_cursor, encode_cursor, event_document, json_response, key_lookup
-from api.routes.projected import now_reading
+from api.reading import event_documents, now_or_replayed, of_known_customer
+from api.render import decode_cursor, encode_cursor, json_response
 from api.schemas import Channel, ContactsOut, CustomerCasesOut, EventType, TimelineOut
 from api.services import Services
 from journey.postgres.reads import Bounds
+from projections.queries import ReadModel
 
 router = APIRouter(tags=["customers"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
@@ -65,13 +66,12 @@ def timeline(
     if not rows and after is None and not services.reads.has_events(customer_id, bounds):
         raise _not_found(customer_id)
     page = rows[:limit]
-    keys = key_lookup(services.store.keys.current_keys, page) if "pii" in key.scopes else None
     next_cursor = None
     if len(rows) > limit:
         position, _, _, _, occurred_at, _ = page[-1]
         assert occurred_at is not None  # every event the API takes has one
         next_cursor = encode_cursor([occurred_at.isoformat(), position, ceiling])
-    events = [event_document(row, keys) for row in page]
+    events = event_documents(services, page, "pii" in key.scopes)
     return json_response({"customer_id": customer_id, "events": events, "next_cursor": next_cursor})
 
 
@@ -87,35 +87,21 @@ async def customer_cases(
     after: After = None,
 ) -> Response:
     """Every case of the customer, each as `GET /v1/cases/{case_id}` answers it."""
-    cases: list[dict[str, Any]] | None = await now_reading(
+
+    def projected(model: ReadModel, now: datetime) -> list[dict[str, Any]] | None:
+        found = model.customer_cases(customer_id, now)
+        return of_known_customer(services, customer_id, found, empty=not found)
+
+    cases: list[dict[str, Any]] = await now_or_replayed(
         services,
         as_of,
         at,
         after,
-        projected=lambda model, now: _projected_cases(services, model, customer_id, now),
+        projected=projected,
         replayed=lambda: services.replays.customer_cases(customer_id, as_of, at),
+        missing=_not_found(customer_id),
     )
-    if cases is None:
-        raise _not_found(customer_id)
     return json_response({"customer_id": customer_id, "cases": cases})
-
-
-def _projected_cases(
-    services: Services, model: Any, customer_id: str, now: datetime
-) -> list[dict[str, Any]] | None:
-    cases: list[dict[str, Any]] = model.customer_cases(customer_id, now)
-    if cases or services.reads.has_events(customer_id, Bounds()):
-        return cases
-    return None
-
-
-def _projected_contacts(
-    services: Services, model: Any, customer_id: str, window: timedelta
-) -> dict[str, Any] | None:
-    counts: dict[str, Any] = model.contacts(customer_id, window)
-    if counts["inbound_contacts"] or services.reads.has_events(customer_id, Bounds()):
-        return counts
-    return None
 
 
 @router.get(
@@ -132,14 +118,18 @@ async def contacts(
 ) -> Response:
     """SPEC 4 counts of the customer's inbound contacts, repeats and channel switches."""
     span = window_or(window, services.store.settings.repeat_window)
-    counts: dict[str, Any] | None = await now_reading(
+
+    def projected(model: ReadModel, _: datetime) -> dict[str, Any] | None:
+        found = model.contacts(customer_id, span)
+        return of_known_customer(services, customer_id, found, not found["inbound_contacts"])
+
+    counts: dict[str, Any] = await now_or_replayed(
         services,
         as_of,
         at,
         after,
-        projected=lambda model, now: _projected_contacts(services, model, customer_id, span),
+        projected=projected,
         replayed=lambda: services.replays.contacts(customer_id, span, as_of, at),
+        missing=_not_found(customer_id),
     )
-    if counts is None:
-        raise _not_found(customer_id)
     return json_response(counts)

@@ -16,7 +16,8 @@ from starlette.responses import Response, StreamingResponse
 from api.deps import BEARER_SECURITY, Reader, ServicesDep, authorize, services_of
 from api.errors import Problem, field_problem
 from api.params import Limit
-from api.render import event_document, json_response, key_lookup, utc
+from api.reading import event_documents
+from api.render import json_response, utc
 from api.schemas import AppendOut, FeedOut
 from api.services import Services
 from journey.ingest.ingestor import MAX_BATCH
@@ -169,9 +170,7 @@ router.add_api_route(
 
 
 def feed_page(services: Services, after: int, limit: int, pii: bool) -> list[dict[str, Any]]:
-    rows = services.reads.feed(after, limit)
-    keys = key_lookup(services.store.keys.current_keys, rows) if pii else None
-    return [event_document(row, keys) for row in rows]
+    return event_documents(services, services.reads.feed(after, limit), pii)
 
 
 @router.get("/v1/events", response_model=FeedOut)

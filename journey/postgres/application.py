@@ -1,7 +1,7 @@
 """The eventsourcing application around the store: one stream per customer in
-the `journey_events` table, text originator ids, orjson states, and the store's
-own recorder (positions, idempotency and the hash chain; see
-`journey.postgres.recorder`). Tables come from alembic, never from the library."""
+the events table (`journey.postgres.reads.EVENTS_TABLE`), text originator ids,
+orjson states, and the store's own recorder (positions, idempotency and the
+hash chain; see `journey.postgres.recorder`). Tables come from alembic, never from the library."""
 
 from __future__ import annotations
 

@@ -14,10 +14,18 @@ from typing import Any
 
 import psycopg
 from psycopg.rows import tuple_row
+from psycopg.sql import SQL
 from psycopg_pool import ConnectionPool
 
+<<<<<<< HEAD
 from journey.integrity.audit import KeyStatus
 from journey.integrity.verification import Head, Link, VerifyReport, check_links
+=======
+from journey.integrity.audit import AuditService, Head, KeyStatus, Link, VerifyReport, check_links
+from journey.postgres.fetch import fetch_all, fetch_one
+from journey.postgres.reads import EVENTS, EVENTS_TABLE
+from journey.rules.sla_config import load_sla_config
+>>>>>>> read-side
 from journey.stored.chain import ChainedRow
 
 ROW_COLUMNS = (
@@ -30,7 +38,7 @@ SCAN_BATCH = 2000
 def stream_rows(conn: psycopg.Connection[Any], customer_id: str) -> Iterator[Link]:
     cur = conn.cursor(row_factory=tuple_row)
     cur.execute(
-        f"SELECT {ROW_COLUMNS} FROM journey_events WHERE originator_id = %s "  # noqa: S608
+        f"SELECT {ROW_COLUMNS} FROM {EVENTS_TABLE} WHERE originator_id = %s "  # noqa: S608
         "ORDER BY originator_version",
         (customer_id,),
     )
@@ -62,47 +70,39 @@ class PostgresAuditReader:
 
     def first_missing_position(self, after: int, before: int) -> int | None:
         """The first position in (after, before) that no stored event holds."""
-        with self._pool.connection() as conn:
-            row = (
-                conn.cursor(row_factory=tuple_row)
-                .execute(
-                    "SELECT prev + 1 FROM (SELECT notification_id, lag(notification_id, 1, %(after)s)"
-                    " OVER (ORDER BY notification_id) AS prev FROM journey_events"
-                    " WHERE notification_id > %(after)s AND notification_id <= %(before)s) AS s"
-                    " WHERE notification_id > prev + 1 ORDER BY notification_id LIMIT 1",
-                    {"after": after, "before": before},
-                )
-                .fetchone()
-            )
+        row = fetch_one(
+            self._pool,
+            SQL(
+                "SELECT prev + 1 FROM (SELECT notification_id, lag(notification_id, 1, %(after)s)"
+                " OVER (ORDER BY notification_id) AS prev FROM {}"
+                " WHERE notification_id > %(after)s AND notification_id <= %(before)s) AS s"
+                " WHERE notification_id > prev + 1 ORDER BY notification_id LIMIT 1"
+            ).format(EVENTS),
+            {"after": after, "before": before},
+        )
         return None if row is None else int(row[0])
 
     def stored_hashes(self, heads: Sequence[Head]) -> list[bytes | None]:
         """The chain hash stored at each head's (customer, version), None where absent."""
-        with self._pool.connection() as conn:
-            rows = (
-                conn.cursor(row_factory=tuple_row)
-                .execute(
-                    "SELECT e.chain_hash FROM unnest(%s::text[], %s::bigint[]) WITH ORDINALITY"
-                    " AS h(customer_id, version, n) LEFT JOIN journey_events AS e"
-                    " ON e.originator_id = h.customer_id AND e.originator_version = h.version"
-                    " ORDER BY h.n",
-                    ([h.customer_id for h in heads], [h.version for h in heads]),
-                )
-                .fetchall()
-            )
+        rows = fetch_all(
+            self._pool,
+            SQL(
+                "SELECT e.chain_hash FROM unnest(%s::text[], %s::bigint[]) WITH ORDINALITY"
+                " AS h(customer_id, version, n) LEFT JOIN {} AS e"
+                " ON e.originator_id = h.customer_id AND e.originator_version = h.version"
+                " ORDER BY h.n"
+            ).format(EVENTS),
+            ([h.customer_id for h in heads], [h.version for h in heads]),
+        )
         return [None if stored is None else bytes(stored) for (stored,) in rows]
 
     def key_status(self, customer_id: str) -> KeyStatus:
-        with self._pool.connection() as conn:
-            row = (
-                conn.cursor(row_factory=tuple_row)
-                .execute(
-                    "SELECT wrapped_key IS NOT NULL, created_at, erased_at FROM journey_keys"
-                    " WHERE customer_id = %s",
-                    (customer_id,),
-                )
-                .fetchone()
-            )
+        row = fetch_one(
+            self._pool,
+            "SELECT wrapped_key IS NOT NULL, created_at, erased_at FROM journey_keys"
+            " WHERE customer_id = %s",
+            (customer_id,),
+        )
         if row is None:
             return KeyStatus(exists=False)
         return KeyStatus(exists=True, usable=row[0], created_at=row[1], erased_at=row[2])
@@ -115,7 +115,7 @@ class PostgresStoreScan:
     def last_position(self) -> int:
         row = (
             self._conn.cursor(row_factory=tuple_row)
-            .execute("SELECT coalesce(max(notification_id), 0) FROM journey_events")
+            .execute(f"SELECT coalesce(max(notification_id), 0) FROM {EVENTS_TABLE}")  # noqa: S608
             .fetchone()
         )
         return int(row[0]) if row else 0
@@ -124,7 +124,7 @@ class PostgresStoreScan:
         with self._conn.cursor(name="journey_verify", row_factory=tuple_row) as cur:
             cur.itersize = SCAN_BATCH
             cur.execute(
-                f"SELECT {ROW_COLUMNS} FROM journey_events "  # noqa: S608
+                f"SELECT {ROW_COLUMNS} FROM {EVENTS_TABLE} "  # noqa: S608
                 "ORDER BY originator_id, originator_version"
             )
             for row in cur:
@@ -135,10 +135,12 @@ class PostgresStoreScan:
         row = (
             self._conn.cursor(row_factory=tuple_row)
             .execute(
-                "SELECT CASE WHEN notification_id > prev + 1 THEN prev + 1 ELSE notification_id END"
-                " FROM (SELECT notification_id, lag(notification_id, 1, 0::bigint)"
-                " OVER (ORDER BY notification_id) AS prev FROM journey_events) AS s"
-                " WHERE notification_id <> prev + 1 ORDER BY notification_id LIMIT 1"
+                SQL(
+                    "SELECT CASE WHEN notification_id > prev + 1 THEN prev + 1 ELSE notification_id"
+                    " END FROM (SELECT notification_id, lag(notification_id, 1, 0::bigint)"
+                    " OVER (ORDER BY notification_id) AS prev FROM {}) AS s"
+                    " WHERE notification_id <> prev + 1 ORDER BY notification_id LIMIT 1"
+                ).format(EVENTS)
             )
             .fetchone()
         )

@@ -15,6 +15,7 @@ from typing import Any
 from psycopg.rows import tuple_row
 from psycopg_pool import ConnectionPool
 
+from journey.postgres.fetch import fetch_all
 from journey.stored.crypto import DataKey, new_data_key, unwrap_key, wrap_key
 
 
@@ -43,16 +44,12 @@ class KeyStore:
         return self.current_keys([customer_id]).get(customer_id)
 
     def current_keys(self, customer_ids: Iterable[str]) -> dict[str, bytes]:
-        with self._pool.connection() as conn:
-            rows = (
-                conn.cursor(row_factory=tuple_row)
-                .execute(
-                    "SELECT customer_id, wrapped_key FROM journey_keys "
-                    "WHERE customer_id = ANY(%s) AND wrapped_key IS NOT NULL",
-                    (list(customer_ids),),
-                )
-                .fetchall()
-            )
+        rows = fetch_all(
+            self._pool,
+            "SELECT customer_id, wrapped_key FROM journey_keys "
+            "WHERE customer_id = ANY(%s) AND wrapped_key IS NOT NULL",
+            (list(customer_ids),),
+        )
         return {c: unwrap_key(self._master, c, bytes(w)) for c, w in rows}
 
     def destroy(self, customer_id: str) -> bool:

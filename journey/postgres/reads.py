@@ -1,9 +1,14 @@
-"""SQL of the read paths served straight from the events table: a customer's
-timeline, the global feed, and the facts of one customer or case for replays.
+"""The read side's one reader of the event log: besides the recorder and the
+migrations, the only module that names the events table. It serves a
+customer's timeline, the global feed and the facts of one customer or case for
+replays (`EventReads`); the runner's batches (`read_after`), the cases
+projection's earlier facts (`case_facts_upto`) and the bulk rebuild's scan in
+customer order (`customer_splits`, `by_customer`); the table's identifier
+(`EVENTS`, for a view's statement that joins the log) and its NOTIFY channel.
 
-Every query can be bounded by knowledge time (`recorded_at <= as_of`), valid
-time (`occurred_at <= at`) and a ceiling position, so paging under concurrent
-appends sees one fixed set of events.
+Every `EventReads` query can be bounded by knowledge time (`recorded_at <=
+as_of`), valid time (`occurred_at <= at`) and a ceiling position, so paging
+under concurrent appends sees one fixed set of events.
 """
 
 from __future__ import annotations
@@ -13,17 +18,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from psycopg.rows import dict_row, tuple_row
-from psycopg.sql import SQL, Composable, Literal
+from eventsourcing.persistence import InterfaceError, OperationalError
+from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.utils import retry
+from psycopg import Cursor
+from psycopg.rows import tuple_row
+from psycopg.sql import SQL, Composable, Composed, Identifier, Literal
 from psycopg_pool import ConnectionPool
 
-from journey.rules.facts import Fact, fact_from_stored
+from journey.postgres.fetch import fetch_all, fetch_one
+from journey.rules.facts import Fact, Stored, fact_from_stored, facts_from_stored
 from journey.vocabulary.events import TOPIC_BY_TYPE
 
+EVENTS_TABLE = "journey_events"
+EVENTS = Identifier(EVENTS_TABLE)
+CHANNEL = EVENTS_TABLE  # the recorder NOTIFYs on the table's name in each commit
 ROW = SQL(
-    "SELECT notification_id, originator_id, topic, state, occurred_at, recorded_at "
-    "FROM journey_events"
-)
+    "SELECT notification_id, originator_id, topic, state, occurred_at, recorded_at FROM {}"
+).format(EVENTS)
 # A stored row as read: (position, customer id, topic, state, occurred_at,
 # recorded_at). Plain tuples: psycopg makes them without a Python call per row, a
 # fifth of a 1,000-event timeline read's time against dicts.
@@ -54,8 +66,10 @@ class EventReads:
         self._pool = pool
 
     def last_position(self) -> int:
-        row = self._one(SQL("SELECT coalesce(max(notification_id), 0) AS p FROM journey_events"))
-        return int(row["p"]) if row else 0
+        row = fetch_one(
+            self._pool, SQL("SELECT coalesce(max(notification_id), 0) FROM {}").format(EVENTS)
+        )
+        return int(row[0]) if row else 0
 
     def timeline(
         self,
@@ -118,16 +132,7 @@ class EventReads:
         query = SQL("{} WHERE {} ORDER BY {} LIMIT {}").format(
             ROW, where, order, SQL("ALL") if limit is None else Literal(limit)
         )
-        with self._pool.connection() as conn:
-            rows: list[StoredRow] = (
-                conn.cursor(row_factory=tuple_row).execute(query, params, binary=True).fetchall()
-            )
-            return rows
-
-    def _one(self, query: Composable) -> dict[str, Any] | None:
-        with self._pool.connection() as conn:
-            row: dict[str, Any] | None = conn.cursor(row_factory=dict_row).execute(query).fetchone()
-            return row
+        return fetch_all(self._pool, query, params, binary=True)
 
 
 def _where(
@@ -137,3 +142,73 @@ def _where(
     for _, values in conditions:
         params += values
     return SQL(" AND ").join(c for c, _ in conditions), params
+
+
+_READ_AFTER = SQL(
+    "SELECT notification_id, originator_id, topic, state FROM {} "
+    "WHERE notification_id > %s AND notification_id <= %s ORDER BY notification_id LIMIT %s"
+).format(EVENTS)
+
+
+@retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+def read_after(datastore: PostgresDatastore, after: int, upto: int, limit: int) -> list[Stored]:
+    """(position, customer id, topic, state) of the events after `after` up to
+    `upto`, in position order: a runner's batch, an index range scan read in binary."""
+    with datastore.get_connection() as conn:
+        cursor = conn.cursor(row_factory=tuple_row)
+        cursor.execute(_READ_AFTER, (after, upto, limit), binary=True, prepare=True)
+        return cursor.fetchall()
+
+
+def case_facts_upto(
+    curs: Cursor[Any], cases: list[str], topics: Sequence[str], upto: int
+) -> list[Fact]:
+    """The facts of `topics` naming one of `cases`, up to position `upto`, read in
+    the transaction of `curs`."""
+    rows = curs.connection.cursor(row_factory=tuple_row).execute(
+        SQL(
+            "SELECT notification_id, originator_id, topic, state FROM {} "
+            "WHERE case_id = ANY(%s) AND notification_id <= %s AND topic = ANY(%s)"
+        ).format(EVENTS),
+        (cases, upto, list(topics)),
+        binary=True,
+    )
+    return facts_from_stored(rows, topics)
+
+
+def customer_splits(curs: Cursor[Any], head: int, parts: int) -> list[str]:
+    """Customer ids that split the log up to about `head` events into `parts`
+    ranges of about equal numbers of events, in order (fewer where one customer
+    spans a split)."""
+    splits: list[str] = []
+    query = SQL("SELECT originator_id FROM {} ORDER BY originator_id OFFSET %s LIMIT 1").format(
+        EVENTS
+    )
+    for part in range(1, parts):
+        row = (
+            curs.connection.cursor(row_factory=tuple_row)
+            .execute(query, (head * part // parts,))
+            .fetchone()
+        )
+        if row and (not splits or row[0] > splits[-1]):
+            splits.append(row[0])
+    return splits
+
+
+def by_customer(head: int, start: str | None, end: str | None) -> tuple[Composed, list[object]]:
+    """The query of the stored rows up to `head` of the customers from `start`
+    (inclusive) to `end` (exclusive; None: open), in customer order (the table's
+    primary key), as `Stored` rows."""
+    conditions: list[Composable] = [SQL("notification_id <= %s")]
+    params: list[object] = [head]
+    if start is not None:
+        conditions.append(SQL("originator_id >= %s"))
+        params.append(start)
+    if end is not None:
+        conditions.append(SQL("originator_id < %s"))
+        params.append(end)
+    query = SQL(
+        "SELECT notification_id, originator_id, topic, state FROM {} "
+        "WHERE {} ORDER BY originator_id"
+    ).format(EVENTS, SQL(" AND ").join(conditions))
+    return query, params

@@ -237,7 +237,7 @@ def test_a_failing_worker_stops_the_rebuild_and_leaves_the_live_copies(
     append(store, arriving_late(seed=25))
     catch_up_all(store)
     before = tables(admin)
-    fold = ContactsProjection.fold_customer
+    fold = ContactsProjection.fold
 
     def failing(self: ContactsProjection, facts: Any) -> Any:
         if facts and facts[0].customer_id == customer:
@@ -245,7 +245,7 @@ def test_a_failing_worker_stops_the_rebuild_and_leaves_the_live_copies(
         return fold(self, facts)
 
     customer = max(str(row[0]) for row in admin.execute("SELECT originator_id FROM journey_events"))
-    monkeypatch.setattr(ContactsProjection, "fold_customer", failing)
+    monkeypatch.setattr(ContactsProjection, "fold", failing)
     lock = threading.Lock()
     monkeypatch.setattr(sys, "stderr", _Guarded(lock, sys.stderr))
     monkeypatch.setattr(sys, "stdout", _Guarded(lock, sys.stdout))
