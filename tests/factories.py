@@ -29,6 +29,10 @@ def event(kind: str = "contact.inbound", **fields: Any) -> dict[str, Any]:
         "case.priority_changed": {"case_id": "case-1", "data": {"priority": "high"}},
         "survey.answered": {"channel": "chat", "data": {"csat": 5}},
         "self_service.used": {"channel": "web", "data": {"article_id": "kb-1"}},
+        "identity.linked": {"data": {"kind": "email"}, "pii": {"value": "anna@example.com"}},
+        "identity.unlinked": {"data": {"kind": "email"}, "pii": {"value": "anna@example.com"}},
+        "customer.merged": {"data": {"into": "cust-2"}},
+        "customer.unmerged": {},
     }
     return {**base, **defaults[kind], **fields}
 
