@@ -58,7 +58,9 @@ NOT_NORMALISING = [
 
 
 @pytest.mark.parametrize(("kind", "value", "expected"), NORMALISED)
-def test_an_identity_is_compared_in_its_normalised_form(kind: str, value: str, expected: str) -> None:
+def test_an_identity_is_compared_in_its_normalised_form(
+    kind: str, value: str, expected: str
+) -> None:
     assert NO_REGION.normalise(kind, value) == expected
 
 
