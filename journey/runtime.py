@@ -12,6 +12,7 @@ from multiprocessing.util import Finalize
 
 from eventsourcing.postgres import PostgresDatastore
 
+from journey.identities.normalise import Normaliser
 from journey.ingest.importer import BATCH_LINES
 from journey.ingest.ingestor import Ingestor
 from journey.ingest.preparers import Preparers
@@ -93,7 +94,7 @@ def open_store(
     recorder = app.recorder
     assert isinstance(recorder, JourneyRecorder)
     keys = KeyStore(recorder.datastore.pool, settings.master_key, key_cache)
-    ingestor = Ingestor(recorder, keys)
+    ingestor = Ingestor(recorder, keys, normaliser=Normaliser(settings.phone_region))
     return Store(settings, url, app, recorder, keys, ingestor)
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import platformdirs
 from dotenv import dotenv_values
 
+from journey.identities.normalise import check_region
 from journey.rules.contacts import parse_window
 
 MASTER_KEY_BYTES = 32
@@ -35,6 +36,7 @@ class Settings:
     sla_config_path: Path | None
     repeat_window: timedelta
     db_role: str = "journey_app"
+    phone_region: str | None = None  # SPEC 9 `JOURNEY_PHONE_REGION`, for phones without +
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -52,7 +54,17 @@ class Settings:
             sla_config_path=Path(sla) if sla else None,
             repeat_window=window,
             db_role=env.get("JOURNEY_DB_ROLE") or "journey_app",
+            phone_region=_phone_region(env.get("JOURNEY_PHONE_REGION")),
         )
+
+
+def _phone_region(configured: str | None) -> str | None:
+    if not configured:
+        return None
+    try:
+        return check_region(configured.strip().upper())
+    except ValueError as error:
+        raise SettingsError(f"JOURNEY_PHONE_REGION: {error}") from error
 
 
 def _merged_environment(environ: Mapping[str, str] | None) -> dict[str, str]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from journey.vocabulary.terms import PRIORITIES, STATUSES
+from journey.vocabulary.terms import IDENTITY_KINDS, PRIORITIES, STATUSES
 
 _ids = itertools.count(1)
 
@@ -29,6 +29,10 @@ def event(kind: str = "contact.inbound", **fields: Any) -> dict[str, Any]:
         "case.priority_changed": {"case_id": "case-1", "data": {"priority": "high"}},
         "survey.answered": {"channel": "chat", "data": {"csat": 5}},
         "self_service.used": {"channel": "web", "data": {"article_id": "kb-1"}},
+        "identity.linked": {"data": {"kind": "email"}, "pii": {"value": "anna@example.com"}},
+        "identity.unlinked": {"data": {"kind": "email"}, "pii": {"value": "anna@example.com"}},
+        "customer.merged": {"data": {"into": "cust-2"}},
+        "customer.unmerged": {},
     }
     return {**base, **defaults[kind], **fields}
 
@@ -52,6 +56,16 @@ _DATA: dict[str, st.SearchStrategy[dict[str, Any]]] = {
     "self_service.used": st.fixed_dictionaries(
         {"article_id": st.text(min_size=1, max_size=12)}, optional={"helpful": st.booleans()}
     ),
+    "identity.linked": st.fixed_dictionaries({"kind": st.sampled_from(IDENTITY_KINDS)}),
+    "identity.unlinked": st.fixed_dictionaries({"kind": st.sampled_from(IDENTITY_KINDS)}),
+    "customer.merged": st.fixed_dictionaries({"into": IDENTIFIERS}),
+    "customer.unmerged": st.just({}),
+}
+_IDENTITY_VALUES = {
+    "phone": ["+7 912 345-67-89", "+12025550143"],
+    "email": ["anna@example.com", " Anna.K@Example.COM"],
+    "handle": ["Telegram:@Anna_K", "x:y"],
+    "device": ["dev-1", "Ä b"],
 }
 
 
@@ -84,4 +98,9 @@ def valid_events(draw: st.DrawFn) -> dict[str, Any]:
                 st.from_regex(r"\A[A-Za-z0-9_.-]{1,10}\Z"), st.text(max_size=20), max_size=4
             )
         )
+    if kind.startswith("identity."):
+        value = draw(st.sampled_from(_IDENTITY_VALUES[fields["data"]["kind"]]))
+        fields["pii"] = {**fields.get("pii", {}), "value": value}
+    if kind == "customer.merged" and fields["data"]["into"] == fields["customer_id"]:
+        fields["data"] = {"into": fields["customer_id"] + "-other"}  # never its own
     return event(kind, **fields)

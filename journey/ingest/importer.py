@@ -135,7 +135,7 @@ def _valid_events(
     for number, line in enumerate(lines, start=first):
         if not line or line.isspace():
             continue
-        fast = decode_valid(line, now)
+        fast = decode_valid(line, now, ingestor.normaliser)
         if fast is not None:
             valid.append((number, fast))
             continue

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import orjson
 
+from journey.identities.normalise import NO_REGION, Normaliser
 from journey.ingest.ports import AppendResult, DataKeys, EventWriter, StaleDataKey
 from journey.ingest.validation import Violation, decode_valid_batch, validate_event
 from journey.stored.crypto import DataKey, seal_pii
@@ -39,10 +40,12 @@ class Ingestor:
         writer: EventWriter,
         keys: DataKeys,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        normaliser: Normaliser = NO_REGION,
     ):
         self._writer = writer
         self._keys = keys
         self._clock = clock
+        self.normaliser = normaliser  # identities' rules (SPEC 10.1), for `validate` and the import
 
     def now(self) -> datetime:
         """The instant validation judges "the future" against."""
@@ -51,7 +54,7 @@ class Ingestor:
     def validate_body(self, body: bytes) -> list[ValidEvent]:
         """`validate` of a JSON array of events, decoded and checked in one pass
         when every event is valid (the usual case)."""
-        events = decode_valid_batch(body, self._clock())
+        events = decode_valid_batch(body, self._clock(), self.normaliser)
         if events is not None and len(events) <= MAX_BATCH:
             return events
         return self.validate(orjson.loads(body))
@@ -66,7 +69,7 @@ class Ingestor:
         valid: list[ValidEvent] = []
         violations: list[Violation] = []
         for index, raw in enumerate(raw_batch):
-            checked = validate_event(raw, index, now)
+            checked = validate_event(raw, index, now, self.normaliser)
             if isinstance(checked, list):
                 violations += checked
             else:

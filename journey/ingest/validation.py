@@ -1,5 +1,8 @@
 """SPEC 2.1-2.3 validation of incoming events, shared by the API and `journey import`.
 
+The identity events' values must normalise (SPEC 10.1): the `Normaliser` that
+knows the configured phone region is passed in (`NO_REGION` when none is).
+
 Every violation names the event (its id when it has a readable one, and its
 index in the batch) and the field, e.g.
 `event 'e-17' (#3): data.csat: Input should be less than or equal to 5`.
@@ -25,13 +28,15 @@ from pydantic import (
     StrictInt,
     StrictStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from journey.identities.normalise import MAX_IDENTITY_CHARS, NO_REGION, IdentityError, Normaliser
 from journey.vocabulary.envelope import ValidEvent
 from journey.vocabulary.events import CLIENT_TYPES
-from journey.vocabulary.terms import CHANNELS, PRIORITIES, STATUSES
+from journey.vocabulary.terms import CHANNELS, IDENTITY_KINDS, PRIORITIES, STATUSES
 
 MAX_FUTURE = timedelta(minutes=5)
 MAX_PII_FIELDS = 32
@@ -40,6 +45,7 @@ _INSTANT = r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:
 IDENTIFIER_CHARS = r"[A-Za-z0-9._:@/-]+"  # SPEC 2.1 identifiers (ids, path parameters)
 _PII_KEY_CHARS = r"[A-Za-z0-9_.-]+"
 RFC3339 = re.compile(f"^{_INSTANT}$")
+_IDENTIFIER = re.compile(IDENTIFIER_CHARS).fullmatch
 
 Identifier = Annotated[
     StrictStr, Field(min_length=1, max_length=128, pattern=f"^{IDENTIFIER_CHARS}$")
@@ -48,6 +54,7 @@ Channel = Literal[CHANNELS]  # type: ignore[valid-type]
 Priority = Literal[PRIORITIES]  # type: ignore[valid-type]
 Status = Literal[STATUSES]  # type: ignore[valid-type]
 EventType = Literal[CLIENT_TYPES]  # type: ignore[valid-type]
+IdentityKind = Literal[IDENTITY_KINDS]  # type: ignore[valid-type]
 PiiText = Annotated[StrictStr, Field(max_length=MAX_PII_VALUE_CHARS)]
 PiiKey = Annotated[StrictStr, Field(min_length=1, max_length=64, pattern=f"^{_PII_KEY_CHARS}$")]
 
@@ -93,6 +100,14 @@ class SelfServiceData(_Strict):
     helpful: StrictBool | None = None
 
 
+class IdentityData(_Strict):
+    kind: IdentityKind
+
+
+class MergeData(_Strict):
+    into: Identifier
+
+
 # The same `data` rules for msgspec (the fast path, below): as strict or stricter.
 class _Fast(msgspec.Struct, gc=False, forbid_unknown_fields=True):
     pass
@@ -129,11 +144,54 @@ class _SelfServiceData(_Fast):
     helpful: bool | None = None
 
 
+class _IdentityData(_Fast):
+    kind: IdentityKind
+
+
+class _MergeData(_Fast):
+    into: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]  # its pattern: `_into`
+
+
+# A rule across fields, after `data` passed: (type, customer_id, data, pii, normaliser)
+# -> None, or the field it finds wrong and why.
+CrossCheck = Callable[
+    [str, str, dict[str, Any], dict[str, str] | None, Normaliser], tuple[str, str] | None
+]
+
+
+def _identity_value(
+    type_: str, _: str, data: dict[str, Any], pii: dict[str, str] | None, normaliser: Normaliser
+) -> tuple[str, str] | None:
+    """SPEC 10.1: `pii.value` present, at most 256 characters, and normalising."""
+    value = pii.get("value") if pii else None
+    if value is None:
+        return "pii.value", f"required for type {type_}"
+    if len(value) > MAX_IDENTITY_CHARS:
+        return "pii.value", f"at most {MAX_IDENTITY_CHARS} characters for type {type_}"
+    try:
+        normaliser.normalise(data["kind"], value)
+    except IdentityError as error:
+        return "pii.value", f"does not normalise as {data['kind']}: {error}"
+    return None
+
+
+def _into(
+    _: str, customer_id: str, data: dict[str, Any], __: dict[str, str] | None, ___: Normaliser
+) -> tuple[str, str] | None:
+    """SPEC 10.2: `data.into` names a customer, not this event's own."""
+    if not _IDENTIFIER(data["into"]):
+        return "data.into", "must be a customer id (letters, digits and ._:@/-)"
+    if data["into"] == customer_id:
+        return "data.into", "must name another customer than the event's customer_id"
+    return None
+
+
 @dataclass(frozen=True)
 class TypeRule:
     data: type[_Strict]
     fast: type[_Fast]  # `data` for msgspec
     required: tuple[str, ...]
+    check: CrossCheck | None = None
 
     @cached_property
     def present(self) -> Callable[[Any], tuple[Any, ...]]:
@@ -170,6 +228,10 @@ TYPE_RULES: dict[str, TypeRule] = {
     "case.priority_changed": TypeRule(PriorityData, _PriorityData, ("case_id",)),
     "survey.answered": TypeRule(SurveyData, _SurveyData, ("channel",)),
     "self_service.used": TypeRule(SelfServiceData, _SelfServiceData, ("channel",)),
+    "identity.linked": TypeRule(IdentityData, _IdentityData, (), _identity_value),
+    "identity.unlinked": TypeRule(IdentityData, _IdentityData, (), _identity_value),
+    "customer.merged": TypeRule(MergeData, _MergeData, (), _into),
+    "customer.unmerged": TypeRule(NoData, _Fast, ()),
 }
 
 
@@ -196,7 +258,7 @@ class EventIn(_Strict):
         return _occurred_at(value)
 
     @model_validator(mode="after")
-    def _type_rules(self) -> EventIn:
+    def _type_rules(self, info: ValidationInfo) -> EventIn:
         rule = TYPE_RULES[self.type]
         for name in rule.required:
             if getattr(self, name) is None:
@@ -205,6 +267,12 @@ class EventIn(_Strict):
             data = rule.checked(self.data)
         except ValidationError as error:
             raise _FieldError("data", _first_message(error), error) from None
+        if rule.check is not None:
+            context = info.context if isinstance(info.context, dict) else {}
+            normaliser = context.get("normaliser", NO_REGION)
+            wrong = rule.check(self.type, self.customer_id, data, self.pii, normaliser)
+            if wrong is not None:
+                raise _FieldError(*wrong)
         object.__setattr__(self, "data", data)
         return self
 
@@ -248,17 +316,19 @@ class Violation:
         return f"{who}: {self.field}: {self.message}"
 
 
-def validate_event(raw: object, index: int, now: datetime) -> ValidEvent | list[Violation]:
+def validate_event(
+    raw: object, index: int, now: datetime, normaliser: Normaliser = NO_REGION
+) -> ValidEvent | list[Violation]:
     """Validate one raw (already JSON-decoded) event; return it or its violations."""
     with suppress(msgspec.ValidationError):
-        fast = _passed(msgspec.convert(raw, _Incoming), now)
+        fast = _passed(msgspec.convert(raw, _Incoming), now, normaliser)
         if fast is not None:
             return fast
     event_id = _readable_id(raw)
     if not isinstance(raw, dict):
         return [Violation(index, None, "(event)", "must be a JSON object")]
     try:
-        event = EventIn.model_validate(raw)
+        event = EventIn.model_validate(raw, context={"normaliser": normaliser})
     except ValidationError as error:
         return _violations(error, index, event_id)
     if event.occurred_at > now + MAX_FUTURE:
@@ -266,17 +336,21 @@ def validate_event(raw: object, index: int, now: datetime) -> ValidEvent | list[
     return event.valid()
 
 
-def decode_valid(document: bytes, now: datetime) -> ValidEvent | None:
+def decode_valid(
+    document: bytes, now: datetime, normaliser: Normaliser = NO_REGION
+) -> ValidEvent | None:
     """The event of a JSON document, decoded and checked in one pass when it is
     valid; None when it is not (or may not be): then `orjson.loads` and
     `validate_event` tell why, naming every violation."""
     try:
-        return _passed(_DECODE_ONE.decode(document), now)
+        return _passed(_DECODE_ONE.decode(document), now, normaliser)
     except (msgspec.ValidationError, msgspec.DecodeError):
         return None
 
 
-def decode_valid_batch(document: bytes, now: datetime) -> list[ValidEvent] | None:
+def decode_valid_batch(
+    document: bytes, now: datetime, normaliser: Normaliser = NO_REGION
+) -> list[ValidEvent] | None:
     """`decode_valid` of a JSON array of events: all of them, or None."""
     try:
         incoming = _DECODE_MANY.decode(document)
@@ -284,7 +358,7 @@ def decode_valid_batch(document: bytes, now: datetime) -> list[ValidEvent] | Non
         return None
     events = []
     for event in incoming:
-        valid = _passed(event, now)
+        valid = _passed(event, now, normaliser)
         if valid is None:
             return None
         events.append(valid)
@@ -324,7 +398,7 @@ _DECODE_ONE = msgspec.json.Decoder(_Incoming)
 _DECODE_MANY = msgspec.json.Decoder(list[_Incoming])
 
 
-def _passed(event: _Incoming, now: datetime) -> ValidEvent | None:
+def _passed(event: _Incoming, now: datetime, normaliser: Normaliser) -> ValidEvent | None:
     """The rules msgspec does not check, or None to leave the event to `EventIn`."""
     rule = TYPE_RULES[event.type]
     if not (
@@ -347,7 +421,10 @@ def _passed(event: _Incoming, now: datetime) -> ValidEvent | None:
         data = rule.checked(event.data, fast=True)
     except (ValueError, msgspec.ValidationError):
         return None
-    if occurred_at > now + MAX_FUTURE:
+    if occurred_at > now + MAX_FUTURE or (
+        rule.check is not None
+        and rule.check(event.type, event.customer_id, data, event.pii, normaliser) is not None
+    ):
         return None
     return ValidEvent(  # positional: a fifth faster than by keyword
         event.id,

@@ -106,6 +106,7 @@ class Policy:
 class SlaConfig:
     policies: tuple[Policy, ...]
     calendars: Mapping[str, Calendar]
+    identities: Mapping[str, Any] | None = None  # SPEC 10.5, as found: `journey.identities.config`
 
     def policy_for(self, channel: str | None, priority: str) -> Policy | None:
         """The first policy matching the case; None: the case has no SLA."""
@@ -270,6 +271,7 @@ class _ConfigIn(_StrictModel):
         default_factory=dict
     )
     policies: tuple[_PolicyIn, ...]
+    identities: dict[str, Any] | None = None  # validated by `journey.identities.config`
 
 
 def _reference_problems(data: Mapping[Any, Any]) -> list[str]:
@@ -323,7 +325,8 @@ def _build(config: _ConfigIn) -> SlaConfig:
     for name, spec in config.calendars.items():
         calendars[name] = WeeklyCalendar(name, spec.timezone, spec.hours, spec.holidays)
     policies = tuple(_policy(policy, calendars[policy.calendar]) for policy in config.policies)
-    return SlaConfig(policies=policies, calendars=MappingProxyType(calendars))
+    identities = None if config.identities is None else MappingProxyType(config.identities)
+    return SlaConfig(policies, MappingProxyType(calendars), identities)
 
 
 def _policy(policy: _PolicyIn, calendar: Calendar) -> Policy:

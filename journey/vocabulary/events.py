@@ -88,6 +88,34 @@ class SelfServiceUsed(CustomerEvent):
 
 
 @dataclass(frozen=True)
+class IdentityLinked(CustomerEvent):
+    """The stream's customer is known by the identity `data.kind` + `pii.value` (SPEC 10.1)."""
+
+    type_name: ClassVar[str] = "identity.linked"
+
+
+@dataclass(frozen=True)
+class IdentityUnlinked(CustomerEvent):
+    """That identity no longer belongs to the stream's customer (SPEC 10.1)."""
+
+    type_name: ClassVar[str] = "identity.unlinked"
+
+
+@dataclass(frozen=True)
+class CustomerMerged(CustomerEvent):
+    """The stream's customer is the same person as customer `data.into` (SPEC 10.2)."""
+
+    type_name: ClassVar[str] = "customer.merged"
+
+
+@dataclass(frozen=True)
+class CustomerUnmerged(CustomerEvent):
+    """Undoes the stream's current merge (SPEC 10.2)."""
+
+    type_name: ClassVar[str] = "customer.unmerged"
+
+
+@dataclass(frozen=True)
 class PersonalDataErased(CustomerEvent):
     """Appended by the store itself when a customer's data key is destroyed (SPEC 7)."""
 
@@ -105,6 +133,10 @@ EVENT_CLASSES: dict[str, type[CustomerEvent]] = {
         CasePriorityChanged,
         SurveyAnswered,
         SelfServiceUsed,
+        IdentityLinked,
+        IdentityUnlinked,
+        CustomerMerged,
+        CustomerUnmerged,
         PersonalDataErased,
     )
 }

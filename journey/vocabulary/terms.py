@@ -17,3 +17,4 @@ CHANNELS = (
 )
 PRIORITIES = ("low", "normal", "high", "urgent")
 STATUSES = ("open", "pending_customer", "on_hold", "resolved", "closed")
+IDENTITY_KINDS = ("phone", "email", "handle", "device")

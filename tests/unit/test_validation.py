@@ -12,6 +12,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from journey.identities.normalise import Normaliser
 from journey.ingest.validation import (
     MAX_FUTURE,
     EventIn,
@@ -52,6 +53,18 @@ PASSING: list[dict[str, Any]] = [
     event(occurred_at="2026-03-02T12:04:59.999Z"),
     event(pii={"body": "hello", "email": "a@b.c"}),
     event(channel="in_person"),
+    event("identity.linked"),
+    event(
+        "identity.linked", channel="sms", data={"kind": "phone"}, pii={"value": "+7 912 345-67-89"}
+    ),
+    event(
+        "identity.linked", data={"kind": "handle"}, pii={"value": "Telegram:@Anna_K", "name": "A"}
+    ),
+    event("identity.linked", data={"kind": "device"}, pii={"value": "x" * 256}),
+    event("identity.unlinked", data={"kind": "email"}, pii={"value": " Anna@Example.COM "}),
+    event("customer.merged"),
+    event("customer.merged", channel="web", data={"into": "A.z:0@x/y-_"}),
+    event("customer.unmerged"),
 ]
 
 FAILING: list[tuple[dict[str, Any], str]] = [
@@ -90,6 +103,29 @@ FAILING: list[tuple[dict[str, Any], str]] = [
     (event("self_service.used", data={}), "data.article_id"),
     (event("self_service.used", data={"article_id": "a", "helpful": 1}), "data.helpful"),
     (event("contact.inbound", channel=None), "channel"),
+    (event("identity.linked", pii=None), "pii.value"),
+    (event("identity.linked", pii={"body": "anna@example.com"}), "pii.value"),
+    (event("identity.linked", data={}), "data.kind"),
+    (event("identity.linked", data={"kind": "fax"}), "data.kind"),
+    (event("identity.linked", data={"kind": "email", "x": 1}), "data.x"),
+    (event("identity.linked", data={"kind": "device"}, pii={"value": "x" * 257}), "pii.value"),
+    (event("identity.linked", pii={"value": "anna.example.com"}), "pii.value"),
+    (
+        event("identity.linked", data={"kind": "phone"}, pii={"value": "8 912 345 67 89"}),
+        "pii.value",
+    ),
+    (event("identity.linked", data={"kind": "phone"}, pii={"value": "+7 912"}), "pii.value"),
+    (event("identity.linked", data={"kind": "handle"}, pii={"value": "@anna"}), "pii.value"),
+    (event("identity.linked", data={"kind": "device"}, pii={"value": ""}), "pii.value"),
+    (event("identity.unlinked", pii={"value": "a@b@c.d"}), "pii.value"),
+    (event("identity.unlinked", data={"kind": "Email"}), "data.kind"),
+    (event("customer.merged", data={}), "data.into"),
+    (event("customer.merged", data={"into": "cust-1"}), "data.into"),
+    (event("customer.merged", data={"into": "bad id"}), "data.into"),
+    (event("customer.merged", data={"into": "cust-2\n"}), "data.into"),
+    (event("customer.merged", data={"into": "x" * 129}), "data.into"),
+    (event("customer.merged", data={"into": 7}), "data.into"),
+    (event("customer.unmerged", data={"into": "cust-2"}), "data.into"),
 ]
 
 
@@ -189,16 +225,29 @@ FIELDS = [
 values = st.sampled_from(TRICKY) | st.text(max_size=6) | st.integers(-(2**63), 2**63 - 1)
 datas = st.dictionaries(
     st.sampled_from(
-        ["abandoned", "priority", "status", "csat", "nps", "ces", "article_id", "helpful", "x"]
+        [
+            *("abandoned", "priority", "status", "csat", "nps", "ces", "article_id", "helpful"),
+            *("kind", "into", "x"),
+        ]
     ),
     st.sampled_from(
-        [True, False, 0, 1, 5, 7, 10, 11, 4.5, "high", "urgent", "resolved", "kb-1", "", None]
+        [
+            *(True, False, 0, 1, 5, 7, 10, 11, 4.5, "high", "urgent", "resolved", "kb-1", "", None),
+            *("email", "phone", "handle", "device", "cust-1", "cust-2", "cust-2\n", "a b"),
+        ]
     ),
     max_size=3,
 )
 piis = st.dictionaries(
-    st.sampled_from(["body", "email", "", "a b", "x" * 64, "x" * 65, "ü", "a\x00b", "\x00"]),
-    st.sampled_from(["hello", "", "x" * 16_384, "x" * 16_385, "\u00e9", 42, None]),
+    st.sampled_from(
+        ["body", "email", "value", "", "a b", "x" * 64, "x" * 65, "ü", "a\x00b", "\x00"]
+    ),
+    st.sampled_from(
+        [
+            *("hello", "", "x" * 16_384, "x" * 16_385, "\u00e9", 42, None),
+            *("a@b.co", "+79123456789", "8 912 345 67 89", "tg:@a", "x" * 257),
+        ]
+    ),
     max_size=3,
 ) | st.dictionaries(st.from_regex(r"\Ak[0-9]{1,3}\Z"), st.just("v"), min_size=30, max_size=34)
 
@@ -272,4 +321,32 @@ def test_the_canonical_form_is_the_one_first_written(raw: dict[str, Any]) -> Non
     present = {name: getattr(valid, name) for name in FIELDS if getattr(valid, name) is not None}
     assert valid.canonical() == orjson.dumps(
         present, option=orjson.OPT_SORT_KEYS | orjson.OPT_UTC_Z
+    )
+
+
+def test_a_phone_without_plus_is_accepted_only_with_a_region_and_stored_as_given() -> None:
+    raw = event("identity.linked", data={"kind": "phone"}, pii={"value": "8 (912) 345-67-89"})
+    russia = Normaliser("RU")
+
+    assert fields_of(check(raw)) == ["pii.value"]
+    assert decode_valid(orjson.dumps(raw), NOW) is None
+    accepted = validate_event(raw, 0, NOW, russia)
+    assert isinstance(accepted, ValidEvent)
+    assert accepted.pii == {"value": "8 (912) 345-67-89"}  # the client's value, not the normalised
+    assert decode_valid(orjson.dumps(raw), NOW, russia) == accepted
+    assert decode_valid_batch(orjson.dumps([raw]), NOW, russia) == [accepted]
+    assert EventIn.model_validate(raw, context={"normaliser": russia}).valid() == accepted
+
+
+def test_an_identity_violation_reads_with_the_field_and_why() -> None:
+    raw = event("identity.linked", id="e-9", pii={"value": "anna.example.com"})
+    (violation,) = validate_event(raw, 0, NOW)  # type: ignore[misc]
+    assert str(violation) == (
+        "event 'e-9' (#0): pii.value: does not normalise as email: "
+        "an e-mail address needs exactly one @"
+    )
+    merged = event("customer.merged", id="e-10", data={"into": "cust-1"})
+    (violation,) = validate_event(merged, 1, NOW)  # type: ignore[misc]
+    assert str(violation) == (
+        "event 'e-10' (#1): data.into: must name another customer than the event's customer_id"
     )
