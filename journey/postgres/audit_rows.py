@@ -17,15 +17,10 @@ from psycopg.rows import tuple_row
 from psycopg.sql import SQL
 from psycopg_pool import ConnectionPool
 
-<<<<<<< HEAD
 from journey.integrity.audit import KeyStatus
 from journey.integrity.verification import Head, Link, VerifyReport, check_links
-=======
-from journey.integrity.audit import AuditService, Head, KeyStatus, Link, VerifyReport, check_links
 from journey.postgres.fetch import fetch_all, fetch_one
 from journey.postgres.reads import EVENTS, EVENTS_TABLE
-from journey.rules.sla_config import load_sla_config
->>>>>>> read-side
 from journey.stored.chain import ChainedRow
 
 ROW_COLUMNS = (
