@@ -18,6 +18,7 @@ from api.params import WAIT_SECONDS
 from api.render import event_document, key_lookup
 from api.services import Services
 from journey.postgres.reads import Bounds, StoredRow
+from journey.reading.persons import Person
 from projections.queries import ReadModel
 
 T = TypeVar("T")
@@ -60,10 +61,10 @@ async def now_or_replayed(
     return found
 
 
-def of_known_customer(services: Services, customer_id: str, found: T, empty: bool) -> T | None:
-    """A projected answer about a customer, None (as a replay answers) when it is
-    empty and the customer has no events at all."""
-    if empty and not services.reads.has_events(customer_id, Bounds()):
+def of_known_customer(services: Services, person: Person, found: T, empty: bool) -> T | None:
+    """A projected answer about a customer's person, None (as a replay answers)
+    when it is empty and no stream of the person has events at all."""
+    if empty and not services.reads.has_events(list(person.merged_ids), Bounds()):
         return None
     return found
 

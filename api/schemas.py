@@ -84,11 +84,13 @@ class CaseOut(BaseModel):
 
 class CustomerCasesOut(BaseModel):
     customer_id: str
-    cases: list[CaseOut]
+    resolved_id: str = Field(description="the person the customer's stream belongs to (SPEC 10.2)")
+    cases: list[CaseOut] = Field(description="the cases of every stream of the person")
 
 
 class ContactsOut(BaseModel):
     customer_id: str
+    resolved_id: str = Field(description="the person the counts are over (SPEC 10.3)")
     window_seconds: int
     inbound_contacts: int
     repeat_contacts: int

@@ -54,14 +54,15 @@ class Services:
         pool.timeout = DATABASE_WAIT_SECONDS
         sla_config = store.sla_config
         reads = EventReads(pool)
+        read_model = ReadModel(store, sla_config, settings.repeat_window)
         listen_as = ConnectionParams.from_url(store.database_url).conninfo()
         services = cls(
             store=store,
             api_keys=ApiKeys(pool),
             reads=reads,
-            replays=Replays(reads, sla_config.policy_for),
             audit=store.audit_service(),
-            read_model=ReadModel(store, sla_config, settings.repeat_window),
+            read_model=read_model,
+            replays=Replays(reads, read_model.component, sla_config.policy_for),
             notifications=Notifications(
                 make_conninfo(listen_as, options=f"-c role={settings.db_role}")
             ),

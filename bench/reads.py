@@ -134,7 +134,7 @@ def _timeline(page: int) -> Reader:
 
         def read(_n: int) -> object:
             ceiling = reads.last_position()
-            rows = reads.timeline(LONG_CUSTOMER, Bounds(ceiling=ceiling), limit=page + 1)
+            rows = reads.timeline([LONG_CUSTOMER], Bounds(ceiling=ceiling), limit=page + 1)
             if len(rows) != min(page + 1, LONG_EVENTS):
                 raise RuntimeError(f"timeline page has {len(rows)} rows")
             return rows

@@ -15,13 +15,14 @@ import orjson
 from eventsourcing.postgres import PostgresDatastore
 from psycopg.sql import SQL, Composable, Identifier
 
-from journey.reading.documents import contacts_document, stored_case_document
-from journey.rules.facts import Fact
+from journey.reading.documents import contacts_document, counts_document, stored_case_document
+from journey.reading.persons import Person
+from journey.rules.contacts import ContactCounts
 from journey.rules.sla import SlaInstance
 from journey.rules.sla_config import SlaConfig
 from projections.base import APPLICATION_NAME, Context
 from projections.cases import CasesProjection
-from projections.contacts import ContactsProjection
+from projections.contacts import ContactsProjection, contact_fact
 from projections.registry import PROJECTIONS, status
 from projections.surveys import SurveysProjection
 
@@ -30,6 +31,8 @@ TABLES = {
     "cases": Identifier(CasesProjection.name),
     "sla": Identifier(f"{CasesProjection.name}_sla"),
     "contacts": Identifier(ContactsProjection.name),
+    "merges": Identifier(f"{ContactsProjection.name}_merges"),
+    "members": Identifier(f"{ContactsProjection.name}_members"),
     "surveys": Identifier(SurveysProjection.name),
 }
 
@@ -54,16 +57,41 @@ class ReadModel:
             return list(curs.fetchall())
 
     def case(self, case_id: str, at: datetime) -> Row | None:
-        found = self._cases("case_id", case_id, at)
+        found = self._cases("case_id", [case_id], at)
         return found[0] if found else None
 
-    def customer_cases(self, customer_id: str, at: datetime) -> list[Row]:
-        return self._cases("customer_id", customer_id, at)
+    def customer_cases(self, person: Person, at: datetime) -> list[Row]:
+        """The cases of every stream of the person."""
+        return self._cases("customer_id", list(person.merged_ids), at)
 
-    def _cases(self, column: str, key: str, at: datetime) -> list[Row]:
+    def person(self, customer_id: str) -> Person:
+        """The customer's person now (SPEC 10.2)."""
+        rows = self._rows(
+            "SELECT m.customer_id FROM {members} m WHERE m.person_id = coalesce("
+            "(SELECT person_id FROM {members} WHERE customer_id = %(id)s), %(id)s)",
+            {"id": customer_id},
+        )
+        found = self._rows("SELECT person_id FROM {members} WHERE customer_id = %s", (customer_id,))
+        resolved = found[0]["person_id"] if found else customer_id
+        merged = sorted({resolved, customer_id, *(r["customer_id"] for r in rows)})
+        return Person(customer_id, resolved, tuple(merged))
+
+    def component(self, customer_id: str) -> list[str]:
+        """Every stream any merge ever joined to the customer's, itself included:
+        where a replay looks for the customer's person."""
+        rows = self._rows(
+            "WITH RECURSIVE c(id) AS (SELECT %s::text UNION "
+            "SELECT CASE WHEN m.customer_id = c.id THEN m.into_id ELSE m.customer_id END "
+            "FROM {merges} m JOIN c ON m.customer_id = c.id OR m.into_id = c.id "
+            "WHERE m.into_id IS NOT NULL) SELECT id FROM c ORDER BY id",
+            (customer_id,),
+        )
+        return [row["id"] for row in rows]
+
+    def _cases(self, column: str, keys: list[str], at: datetime) -> list[Row]:
         cases = self._rows(
-            "SELECT * FROM {cases} WHERE {column} = %(key)s ORDER BY opened_at, case_id",
-            {"key": key},
+            "SELECT * FROM {cases} WHERE {column} = ANY(%(keys)s) ORDER BY opened_at, case_id",
+            {"keys": keys},
             column=Identifier(column),
         )
         instances: dict[str, list[SlaInstance]] = {c["case_id"]: [] for c in cases}
@@ -86,20 +114,22 @@ class ReadModel:
             )
         return [stored_case_document(c, instances[c["case_id"]], at) for c in cases]
 
-    def contacts(self, customer_id: str, window: timedelta) -> Row:
-        rows = self._rows("SELECT * FROM {contacts} WHERE customer_id = %s", (customer_id,))
-        facts = [
-            Fact(
-                r["position"],
-                "contact.inbound",
-                customer_id,
-                r["occurred_at"],
-                r["channel"],
-                data={"abandoned": r["abandoned"]},
+    def contacts(self, person: Person, window: timedelta) -> Row:
+        """SPEC 4 counts over the person's streams: the projection's flags under
+        the configured window, the same fold over its rows under another."""
+        rows = self._rows(
+            "SELECT * FROM {contacts} WHERE person_id = %s ORDER BY occurred_at, position",
+            (person.resolved_id,),
+        )
+        if window == self._context.repeat_window:
+            counts = ContactCounts(
+                inbound_contacts=len(rows),
+                repeat_contacts=sum(r["is_repeat"] for r in rows),
+                channel_switches=sum(r["is_switch"] for r in rows),
+                abandoned=sum(r["abandoned"] for r in rows),
             )
-            for r in rows
-        ]
-        return contacts_document(customer_id, facts, window)
+            return counts_document(person, counts, window)
+        return contacts_document(person, [contact_fact(r) for r in rows], window)
 
     def breaches(
         self,
@@ -173,7 +203,7 @@ class ReadModel:
                 "channel, false) AS is_switch FROM (SELECT *, lag(occurred_at) OVER w AS prev_at, "
                 "lag(channel) OVER w AS prev_channel FROM {contacts} WHERE "
                 "(%(start)s::timestamptz IS NULL OR occurred_at >= %(start)s - %(window)s) "
-                "WINDOW w AS (PARTITION BY customer_id ORDER BY occurred_at, position)) AS l"
+                "WINDOW w AS (PARTITION BY person_id ORDER BY occurred_at, position)) AS l"
             )
         return self._rows(
             "SELECT (occurred_at AT TIME ZONE 'UTC')::date AS day, channel, "

@@ -16,6 +16,7 @@ from api.render import decode_cursor, encode_cursor, json_response
 from api.schemas import Channel, ContactsOut, CustomerCasesOut, EventType, TimelineOut
 from api.services import Services
 from journey.postgres.reads import Bounds
+from journey.reading.persons import Person
 from projections.queries import ReadModel
 
 router = APIRouter(tags=["customers"])
@@ -56,14 +57,20 @@ def timeline(
     type: Annotated[list[EventType] | None, Query(max_length=16)] = None,
     limit: Limit = 100,
     cursor: Cursor = None,
+    merged: Annotated[
+        bool, Query(description="the events of every stream of the person (SPEC 10.4)")
+    ] = True,
 ) -> Response:
-    """The customer's events in (`occurred_at`, `position`) order, every channel."""
+    """The customer's events in (`occurred_at`, `position`) order, every channel;
+    with `merged` (the default) those of every stream of its person, each with
+    its own `customer_id`."""
     after, ceiling = _page_start(services, cursor)
     bounds = Bounds(as_of=as_of, at=at or as_of, ceiling=ceiling)
+    streams = _streams(services, customer_id, as_of, at) if merged else [customer_id]
     rows = services.reads.timeline(
-        customer_id, bounds, types=type or (), channel=channel, after=after, limit=limit + 1
+        streams, bounds, types=type or (), channel=channel, after=after, limit=limit + 1
     )
-    if not rows and after is None and not services.reads.has_events(customer_id, bounds):
+    if not rows and after is None and not services.reads.has_events(streams, bounds):
         raise _not_found(customer_id)
     page = rows[:limit]
     next_cursor = None
@@ -73,6 +80,16 @@ def timeline(
         next_cursor = encode_cursor([occurred_at.isoformat(), position, ceiling])
     events = event_documents(services, page, "pii" in key.scopes)
     return json_response({"customer_id": customer_id, "events": events, "next_cursor": next_cursor})
+
+
+def _streams(
+    services: Services, customer_id: str, as_of: datetime | None, at: datetime | None
+) -> list[str]:
+    """The streams of the customer's person: now, or as the store knew it."""
+    if as_of is None and at is None:
+        return list(services.read_model.person(customer_id).merged_ids)
+    found = services.replays.person(customer_id, as_of, at)
+    return [customer_id] if found is None else list(found[0].merged_ids)
 
 
 @router.get(
@@ -86,13 +103,15 @@ async def customer_cases(
     at: At = None,
     after: After = None,
 ) -> Response:
-    """Every case of the customer, each as `GET /v1/cases/{case_id}` answers it."""
+    """Every case of the customer's person (all its streams), each as
+    `GET /v1/cases/{case_id}` answers it."""
 
-    def projected(model: ReadModel, now: datetime) -> list[dict[str, Any]] | None:
-        found = model.customer_cases(customer_id, now)
-        return of_known_customer(services, customer_id, found, empty=not found)
+    def projected(model: ReadModel, now: datetime) -> tuple[Person, list[dict[str, Any]]] | None:
+        person = model.person(customer_id)
+        found = model.customer_cases(person, now)
+        return of_known_customer(services, person, (person, found), empty=not found)
 
-    cases: list[dict[str, Any]] = await now_or_replayed(
+    person, cases = await now_or_replayed(
         services,
         as_of,
         at,
@@ -101,7 +120,9 @@ async def customer_cases(
         replayed=lambda: services.replays.customer_cases(customer_id, as_of, at),
         missing=_not_found(customer_id),
     )
-    return json_response({"customer_id": customer_id, "cases": cases})
+    return json_response(
+        {"customer_id": customer_id, "resolved_id": person.resolved_id, "cases": cases}
+    )
 
 
 @router.get(
@@ -116,12 +137,14 @@ async def contacts(
     at: At = None,
     after: After = None,
 ) -> Response:
-    """SPEC 4 counts of the customer's inbound contacts, repeats and channel switches."""
+    """SPEC 4 counts of the inbound contacts, repeats and channel switches of the
+    customer's person, over all its streams (SPEC 10.3)."""
     span = window_or(window, services.store.settings.repeat_window)
 
     def projected(model: ReadModel, _: datetime) -> dict[str, Any] | None:
-        found = model.contacts(customer_id, span)
-        return of_known_customer(services, customer_id, found, not found["inbound_contacts"])
+        person = model.person(customer_id)
+        found = model.contacts(person, span)
+        return of_known_customer(services, person, found, not found["inbound_contacts"])
 
     counts: dict[str, Any] = await now_or_replayed(
         services,

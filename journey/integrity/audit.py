@@ -28,6 +28,7 @@ from journey.integrity.verification import (
     check_links,
 )
 from journey.reading.documents import case_document, contacts_document, read_case
+from journey.reading.persons import Person
 from journey.rules.facts import Fact, fact_from_stored
 from journey.rules.sla import PolicyFor
 from journey.stored.chain import ChainedRow
@@ -200,7 +201,7 @@ class AuditService:
                 )
             ],
             "cases": self._cases(facts, now),
-            "contacts": contacts_document(customer_id, facts, self._window),
+            "contacts": contacts_document(Person.alone(customer_id), facts, self._window),
             "erasures": [{"position": f.position, **f.data} for f in facts if f.type == ERASURE],
         }
 

@@ -73,7 +73,7 @@ class EventReads:
 
     def timeline(
         self,
-        customer_id: str,
+        customer_ids: Sequence[str],
         bounds: Bounds,
         *,
         types: Sequence[str] = (),
@@ -81,8 +81,8 @@ class EventReads:
         after: tuple[datetime, int] | None = None,
         limit: int = 100,
     ) -> list[StoredRow]:
-        """Stored rows of one customer in (occurred_at, position) order."""
-        conditions = [(SQL("originator_id = %s"), (customer_id,)), *bounds.where()]
+        """Stored rows of the customers' streams in (occurred_at, position) order."""
+        conditions = [_streams(customer_ids), *bounds.where()]
         if types:
             topics = [TOPIC_BY_TYPE[t] for t in types]
             conditions.append((SQL("topic = ANY(%s)"), (topics,)))
@@ -94,10 +94,10 @@ class EventReads:
             conditions.append((SQL("(occurred_at, notification_id) > (%s, %s)"), after))
         return self._rows(conditions, SQL("occurred_at, notification_id"), limit)
 
-    def has_events(self, customer_id: str, bounds: Bounds) -> bool:
+    def has_events(self, customer_ids: Sequence[str], bounds: Bounds) -> bool:
         return bool(
             self._rows(
-                [(SQL("originator_id = %s"), (customer_id,)), *bounds.where()],
+                [_streams(customer_ids), *bounds.where()],
                 SQL("occurred_at, notification_id"),
                 1,
             )
@@ -108,8 +108,9 @@ class EventReads:
         conditions = [(SQL("notification_id > %s"), (after,))]
         return self._rows(conditions, SQL("notification_id"), limit)
 
-    def customer_facts(self, customer_id: str, bounds: Bounds) -> list[Fact]:
-        return self._facts([(SQL("originator_id = %s"), (customer_id,)), *bounds.where()])
+    def customer_facts(self, customer_ids: Sequence[str], bounds: Bounds) -> list[Fact]:
+        """The facts of the customers' streams in (occurred_at, position) order."""
+        return self._facts([_streams(customer_ids), *bounds.where()])
 
     def case_facts(self, case_id: str, bounds: Bounds) -> list[Fact]:
         return self._facts([(SQL("case_id = %s"), (case_id,)), *bounds.where()])
@@ -133,6 +134,12 @@ class EventReads:
             ROW, where, order, SQL("ALL") if limit is None else Literal(limit)
         )
         return fetch_all(self._pool, query, params, binary=True)
+
+
+def _streams(customer_ids: Sequence[str]) -> tuple[Composable, tuple[Any, ...]]:
+    if len(customer_ids) == 1:
+        return SQL("originator_id = %s"), (customer_ids[0],)
+    return SQL("originator_id = ANY(%s)"), (list(customer_ids),)
 
 
 def _where(

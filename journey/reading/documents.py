@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from journey.identities.persons import classify_person_contacts
+from journey.reading.persons import Person
 from journey.rules.cases import CaseState, case_facts, fold_ordered
-from journey.rules.contacts import ContactCounts, classify_contacts, summarise
+from journey.rules.contacts import ContactCounts, summarise
 from journey.rules.facts import Fact
 from journey.rules.sla import PolicyFor, SlaInstance, sla_instances
 
@@ -91,15 +93,17 @@ def stored_case_document(
     return document
 
 
-def contacts_document(customer_id: str, facts: Sequence[Fact], window: timedelta) -> dict[str, Any]:
-    """The SPEC 8 answer of `GET /v1/customers/{id}/contacts` (SPEC 4 counts)."""
-    counts = summarise(classify_contacts(facts, window))
-    return counts_document(customer_id, counts, window)
+def contacts_document(person: Person, facts: Sequence[Fact], window: timedelta) -> dict[str, Any]:
+    """The answer of `GET /v1/customers/{id}/contacts`: SPEC 4 counts over the
+    facts of the person's streams, each contact judged across them (SPEC 10.3)."""
+    counts = summarise([c.mark for c in classify_person_contacts(facts, window)])
+    return counts_document(person, counts, window)
 
 
-def counts_document(customer_id: str, counts: ContactCounts, window: timedelta) -> dict[str, Any]:
+def counts_document(person: Person, counts: ContactCounts, window: timedelta) -> dict[str, Any]:
     return {
-        "customer_id": customer_id,
+        "customer_id": person.customer_id,
+        "resolved_id": person.resolved_id,
         "window_seconds": int(window.total_seconds()),
         "inbound_contacts": counts.inbound_contacts,
         "repeat_contacts": counts.repeat_contacts,

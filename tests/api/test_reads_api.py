@@ -146,6 +146,7 @@ def test_case_and_contacts_now_come_from_projections_after_the_write(api: Api) -
     assert listed == [now]
     assert counts == {
         "customer_id": customer,
+        "resolved_id": customer,
         "window_seconds": 604800,
         "inbound_contacts": 2,
         "repeat_contacts": 1,
@@ -181,5 +182,5 @@ def test_figures_and_projection_status_answer_in_their_shapes(api: Api) -> None:
     assert (chat["csat_responses"], chat["csat"], chat["nps"]) == (1, 1.0, 100.0)
     assert isinstance(repeat["days"], list) and isinstance(fcr["channels"], list)
     assert set(breaches) == {"breaches", "next_cursor"}
-    assert {p["name"] for p in projections} >= {"cases_v1", "contacts_v1", "surveys_v1"}
+    assert {p["name"] for p in projections} >= {"cases_v1", "contacts_v2", "surveys_v1"}
     assert all(p["position"] >= position for p in projections)

@@ -34,8 +34,9 @@ SNAPSHOT_QUERIES = {
     "first_contact_resolution FROM {p}cases_v1 ORDER BY case_id",
     "sla": "SELECT case_id, metric, seq, policy, start, target_seconds, due_at, fulfilled_at "
     "FROM {p}cases_v1_sla ORDER BY case_id, metric, seq",
-    "contacts": "SELECT customer_id, occurred_at, channel, abandoned, is_repeat, is_switch "
-    "FROM {p}contacts_v1 ORDER BY customer_id, occurred_at",
+    "contacts": "SELECT customer_id, occurred_at, channel, abandoned, is_repeat, is_switch, "
+    "person_id FROM {p}contacts_v2 ORDER BY customer_id, occurred_at",
+    "persons": "SELECT customer_id, person_id FROM {p}contacts_v2_members ORDER BY customer_id",
     "surveys": "SELECT customer_id, occurred_at, channel, csat, nps, ces FROM {p}surveys_v1 "
     "ORDER BY customer_id, occurred_at",
     "deflection": "SELECT customer_id, occurred_at, helpful, deflected FROM {p}deflection_v1 "

@@ -77,7 +77,7 @@ def test_a_rebuild_swaps_in_an_equal_copy_and_keeps_following(
     rebuild(
         store,
         context_for(store),
-        ["cases_v1", "contacts_v1"],
+        ["cases_v1", "contacts_v2"],
         lambda advanced, _: progressed.append(advanced),
     )
     assert snapshot(admin) == before

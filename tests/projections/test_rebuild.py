@@ -172,7 +172,7 @@ def test_a_runner_that_read_before_a_swap_does_not_write_into_the_new_copy(
 
     Runner(store.recorder, live).catch_up()
     assert live.view.position() == 20
-    rows = admin.execute("SELECT customer_id FROM contacts_v1 ORDER BY position").fetchall()
+    rows = admin.execute("SELECT customer_id FROM contacts_v2 ORDER BY position").fetchall()
     assert [row[0] for row in rows] == [f"c-{n}" for n in range(20)]
 
 
@@ -184,13 +184,13 @@ def test_a_second_rebuild_of_a_projection_is_refused_while_one_runs(
     catch_up_all(store)
     before = tables(admin)
     with (
-        _rebuilding(store.datastore, ["contacts_v1"]),  # as a running rebuild holds it
-        pytest.raises(RebuildRunning, match="contacts_v1"),
+        _rebuilding(store.datastore, ["contacts_v2"]),  # as a running rebuild holds it
+        pytest.raises(RebuildRunning, match="contacts_v2"),
     ):
-        rebuild(store, context_for(store), ["surveys_v1", "contacts_v1"], lambda *_: None)
+        rebuild(store, context_for(store), ["surveys_v1", "contacts_v2"], lambda *_: None)
     assert tables(admin) == before
     assert [s.state for s in status(store)] == ["current"] * len(PROJECTIONS)
-    rebuild(store, context_for(store), ["contacts_v1"], lambda *_: None)  # free again
+    rebuild(store, context_for(store), ["contacts_v2"], lambda *_: None)  # free again
     assert tables(admin) == tables(admin, prefix="clean_")
 
 
