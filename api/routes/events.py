@@ -15,6 +15,7 @@ from starlette.responses import Response, StreamingResponse
 
 from api.deps import BEARER_SECURITY, Reader, ServicesDep, authorize, services_of
 from api.errors import Problem, field_problem
+from api.feed import STREAM_RESPONSE
 from api.params import Limit
 from api.render import event_document, json_response, key_lookup, utc
 from api.schemas import AppendOut, FeedOut
@@ -190,12 +191,7 @@ def feed(
 @router.get(
     "/v1/events/stream",
     response_class=StreamingResponse,
-    responses={
-        200: {
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
-            "description": "server-sent events: `id` = position, `data` = the event",
-        }
-    },
+    responses={200: STREAM_RESPONSE},
 )
 async def stream(
     request: Request,
