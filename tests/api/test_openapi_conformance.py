@@ -8,6 +8,7 @@ from __future__ import annotations
 import orjson
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.schemas import APIOperation
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.factories import event
@@ -30,21 +31,25 @@ def test_every_route_conforms_to_the_openapi_document(api: Api) -> None:
     checked = []
     for result in schema.get_all_operations():
         operation = result.ok()
-        reading = {"timeout": STREAM_SECONDS} if operation.path == STREAM else {}
-
-        @given(case=operation.as_strategy())
-        @settings(
-            max_examples=CASES_PER_OPERATION,
-            deadline=None,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        )
-        def conforms(case: schemathesis.Case) -> None:
-            case.call_and_validate(headers=headers, excluded_checks=EXCLUDED, **reading)
-
-        conforms()
+        _conforms(operation, headers)
         checked.append(operation.label)
     assert len(checked) >= 16  # every SPEC 8 route, the stream and /metrics
+
+
+def _conforms(operation: APIOperation, headers: dict[str, str]) -> None:
+    reading = {"timeout": STREAM_SECONDS} if operation.path == STREAM else {}
+
+    @given(case=operation.as_strategy())
+    @settings(
+        max_examples=CASES_PER_OPERATION,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def conforms(case: schemathesis.Case) -> None:
+        case.call_and_validate(headers=headers, excluded_checks=EXCLUDED, **reading)
+
+    conforms()
 
 
 def test_the_streams_frames_conform_to_the_openapi_document(api: Api) -> None:
