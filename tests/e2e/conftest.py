@@ -42,6 +42,7 @@ SCREENSHOTS = (
     else Path(tempfile.gettempdir()) / "journey-e2e-screenshots"
 )
 WIDE = {"width": 1280, "height": 900}
+LAPTOP = {"width": 1366, "height": 768}
 NARROW = {"width": 390, "height": 844}
 
 
@@ -192,6 +193,12 @@ def page(browser: Browser) -> Iterator[Page]:
 @pytest.fixture
 def narrow_page(browser: Browser) -> Iterator[Page]:
     yield from _page(browser, NARROW)
+
+
+@pytest.fixture(params=[LAPTOP, NARROW], ids=["1366px", "390px"])
+def sized_page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A laptop's window, then a phone's."""
+    yield from _page(browser, request.param)
 
 
 def sign_in(page: Page, key: str) -> None:
