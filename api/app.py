@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.errors import install_error_handlers
 from api.metrics import Metrics, MetricsMiddleware
-from api.openapi import problem_openapi
+from api.openapi import install_swagger_ui, problem_openapi
 from api.routes import admin, analytics, cases, customers, events, health
 from api.services import Services
 from journey.settings import Settings
@@ -50,8 +50,14 @@ def create_app(settings: Settings, database_url: str | None = None) -> FastAPI:
             await run_in_threadpool(services.close)
 
     app = FastAPI(
-        title="Customer-journey store", version="1", description=DESCRIPTION, lifespan=lifespan
+        title="Customer-journey store",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,  # served from the package's assets: `install_swagger_ui`
+        redoc_url=None,  # ReDoc comes only from a CDN
     )
+    install_swagger_ui(app)
     install_error_handlers(app)
     for module in (events, customers, cases, analytics, admin, health):
         app.include_router(module.router)

@@ -70,3 +70,33 @@ class Notifications:
                 log.warning("live feed: listener connection lost (%s); reconnecting", error)
                 self._wake()
                 await asyncio.sleep(1.0)
+
+
+# The OpenAPI description of `GET /v1/events/stream`'s answer. In OpenAPI 3.1 the
+# schema of a `text/event-stream` describes one event as a client parses it: the
+# frame's `id` (the position), `event` (the event's type) and `data` (the event,
+# JSON, as the feed pages it). The stream's first frame only sets `retry` (in ms)
+# and keep-alives are comments: neither is an event.
+STREAM_FRAME: dict[str, object] = {
+    "type": "object",
+    "required": ["id", "event", "data"],
+    "properties": {
+        "id": {"type": "string", "pattern": "^[0-9]+$", "description": "the event's position"},
+        "event": {"type": "string", "description": "the event's `type`"},
+        "data": {
+            "type": "string",
+            "contentMediaType": "application/json",
+            "contentSchema": {"$ref": "#/components/schemas/EventOut"},
+            "description": "the event as in `GET /v1/events`",
+        },
+        "retry": {"type": "integer", "minimum": 0, "description": "reconnect delay, ms"},
+    },
+    "additionalProperties": False,
+}
+STREAM_RESPONSE: dict[str, object] = {
+    "content": {"text/event-stream": {"schema": STREAM_FRAME}},
+    "description": (
+        "server-sent events, one per stored event: `id` = its position, "
+        "`event` = its type, `data` = the event (JSON); a comment every 15 s of quiet"
+    ),
+}

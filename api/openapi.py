@@ -1,18 +1,25 @@
 """The OpenAPI document: FastAPI's, with errors as `application/problem+json`,
 the security scheme on every route but `/health`, and `EventIn` for the body
-of `POST /v1/events`."""
+of `POST /v1/events`; and Swagger UI at `/docs`, its assets served from the
+pinned `swagger-ui-bundle-v2` package (no CDN: the page works offline)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
+from starlette.responses import HTMLResponse
+from starlette.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
 from api.schemas import ProblemOut
 from journey.ingest.validation import EventIn
 
 PROBLEM_REF = {"$ref": "#/components/schemas/ProblemOut"}
+DOCS = "/docs"
+DOCS_ASSETS = "/docs/assets"
 AUTH_ERRORS = {"401": "missing, unknown or revoked API key", "403": "the key lacks the scope"}
 
 
@@ -46,6 +53,23 @@ def problem_openapi(app: FastAPI) -> dict[str, Any]:
                 if int(status) >= 400 and path != "/health":
                     response["content"] = {"application/problem+json": {"schema": PROBLEM_REF}}
     return document
+
+
+def install_swagger_ui(app: FastAPI) -> None:
+    """`/docs`: FastAPI's Swagger UI page with its script, style and icon from
+    `/docs/assets` (create the app with `docs_url=None`)."""
+    app.mount(DOCS_ASSETS, StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
+
+    @app.get(DOCS, include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} - Swagger UI",
+            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png",
+            swagger_ui_parameters={"validatorUrl": None},
+        )
 
 
 def _definitions(*models: type[Any]) -> dict[str, Any]:

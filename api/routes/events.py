@@ -15,6 +15,7 @@ from starlette.responses import Response, StreamingResponse
 
 from api.deps import BEARER_SECURITY, Reader, ServicesDep, authorize, services_of
 from api.errors import Problem, field_problem
+from api.feed import STREAM_RESPONSE
 from api.params import Limit
 from api.reading import event_documents
 from api.render import json_response, utc
@@ -189,12 +190,7 @@ def feed(
 @router.get(
     "/v1/events/stream",
     response_class=StreamingResponse,
-    responses={
-        200: {
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
-            "description": "server-sent events: `id` = position, `data` = the event",
-        }
-    },
+    responses={200: STREAM_RESPONSE},
 )
 async def stream(
     request: Request,

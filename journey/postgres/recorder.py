@@ -318,7 +318,10 @@ def _transaction(conn: Connection[DictRow]) -> Iterator[Cursor[DictRow]]:
     """A transaction whose BEGIN the caller sends in its first pipeline (saving
     the round trip of psycopg's own BEGIN): the connection is in autocommit mode
     meanwhile; COMMIT at the end (unless the caller committed in its last
-    pipeline), ROLLBACK on any error."""
+    pipeline), ROLLBACK on any error. The connection goes back to the pool in the
+    mode it was taken in (the library's pool hands out autocommit connections and
+    its LISTEN, `subscribe`, relies on it)."""
+    autocommit = conn.autocommit
     conn.autocommit = True
     try:
         curs = conn.cursor()
@@ -333,7 +336,7 @@ def _transaction(conn: Connection[DictRow]) -> Iterator[Cursor[DictRow]]:
             curs.execute(_COMMIT)
     finally:
         if not conn.closed and conn.info.transaction_status == TransactionStatus.IDLE:
-            conn.autocommit = False
+            conn.autocommit = autocommit
 
 
 def _recorded_at(place: _Place) -> datetime:

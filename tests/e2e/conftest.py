@@ -4,12 +4,14 @@ Debian's Chromium driven by Playwright (never a downloaded browser)."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +25,7 @@ from api.keys import ApiKeys
 from journey.runtime import open_store
 from journey.settings import Settings
 from tests.e2e import scenario
-from tests.plugins.database import TEST_MASTER_KEY
+from tests.plugins.database import TEST_MASTER_KEY, drop_database
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -42,6 +44,7 @@ SCREENSHOTS = (
     else Path(tempfile.gettempdir()) / "journey-e2e-screenshots"
 )
 WIDE = {"width": 1280, "height": 900}
+LAPTOP = {"width": 1366, "height": 768}
 NARROW = {"width": 390, "height": 844}
 
 
@@ -194,6 +197,12 @@ def narrow_page(browser: Browser) -> Iterator[Page]:
     yield from _page(browser, NARROW)
 
 
+@pytest.fixture(params=[LAPTOP, NARROW], ids=["1366px", "390px"])
+def sized_page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A laptop's window, then a phone's."""
+    yield from _page(browser, request.param)
+
+
 def sign_in(page: Page, key: str) -> None:
     page.fill("#api-key", key)
     page.click("#signin button[type=submit]")
@@ -202,3 +211,50 @@ def sign_in(page: Page, key: str) -> None:
 def screenshot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / name, full_page=True)
+
+
+@contextmanager
+def running_demo(server_url: str, folder: Path, *options: str) -> Iterator[Path]:
+    """`journey demo OPTIONS` running in its own database on the test server, on a
+    free port; its output (read it with `printed`)."""
+    database = f"journey_demo_test_{os.getpid()}"
+    output = folder / "demo.out"
+    env = {
+        **os.environ,
+        "JOURNEY_DATABASE_URL": server_url,
+        "JOURNEY_MASTER_KEY": TEST_MASTER_KEY,
+        "JOURNEY_DATA_DIR": str(folder),
+    }
+    command = [sys.executable, "-m", "cli", "demo", *options]
+    command += ["--port", str(free_port()), "--no-open", "--database", database]
+    with output.open("wb") as sink:
+        demo = subprocess.Popen(command, env=env, cwd=folder, stdout=sink, stderr=subprocess.STDOUT)
+    try:
+        yield output
+    finally:
+        demo.terminate()
+        demo.wait(timeout=15)
+        drop_database(server_url, database)
+
+
+def printed(output: Path, label: str, timeout: float = 60) -> str:
+    """What the demo printed after `label:` (waiting for it to be printed)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = re.search(rf"^{label}:\s+(\S+)$", output.read_text(), re.MULTILINE)
+        if found:
+            return found.group(1)
+        time.sleep(0.2)
+    pytest.fail(f"`journey demo` printed no {label!r}: {output.read_text()[-2000:]}")
+
+
+def wait_for_health(base: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/health").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"{base}/health never answered 200")

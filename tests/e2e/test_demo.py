@@ -2,67 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.e2e.conftest import free_port
-from tests.plugins.database import TEST_MASTER_KEY, drop_database
+from tests.e2e.conftest import printed, running_demo, wait_for_health
 
 
 @pytest.fixture
 def demo_output(server_url: str, tmp_path: Path) -> Iterator[Path]:
-    """`journey demo` running in its own database on the test server; its output."""
-    database = f"journey_demo_test_{os.getpid()}"
-    output = tmp_path / "demo.out"
-    env = {
-        **os.environ,
-        "JOURNEY_DATABASE_URL": server_url,
-        "JOURNEY_MASTER_KEY": TEST_MASTER_KEY,
-        "JOURNEY_DATA_DIR": str(tmp_path),
-    }
-    port = str(free_port())
-    command = [sys.executable, "-m", "cli", "demo", "--customers", "200", "--days", "14"]
-    command += ["--port", port, "--no-open", "--database", database]
-    with output.open("wb") as sink:
-        demo = subprocess.Popen(
-            command, env=env, cwd=tmp_path, stdout=sink, stderr=subprocess.STDOUT
-        )
-    try:
+    with running_demo(server_url, tmp_path, "--customers", "200", "--days", "14") as output:
         yield output
-    finally:
-        demo.terminate()
-        demo.wait(timeout=15)
-        drop_database(server_url, database)
-
-
-def printed(output: Path, label: str, timeout: float = 60) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = re.search(rf"^{label}:\s+(\S+)$", output.read_text(), re.MULTILINE)
-        if found:
-            return found.group(1)
-        time.sleep(0.2)
-    pytest.fail(f"`journey demo` printed no {label!r}: {output.read_text()[-2000:]}")
-
-
-def wait_for_health(base: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/health").status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"{base}/health never answered 200")
 
 
 def test_the_demo_serves_generated_history_to_the_key_it_prints(demo_output: Path) -> None:

@@ -194,3 +194,96 @@ def test_a_narrow_window_keeps_the_page_within_its_width(
     timeline = narrow_page.locator("#timeline")
     assert timeline.evaluate("t => t.scrollWidth > t.clientWidth")  # scrolls inside itself
     screenshot(narrow_page, "journey-narrow.png")
+
+
+NEWEST = '[data-channel="email"] button.mark:last-child'  # c-email resolved: Alice's last event
+OLDEST = '[data-channel="phone"] button.mark.inbound'  # her first call
+
+
+def in_sight(page: Page, selector: str) -> bool:
+    """Whether the timeline's element is within the part of the timeline scrolled into
+    view, right of the sticky lane names."""
+    return bool(
+        page.locator(f"#timeline {selector}").evaluate(
+            """(node) => {
+              const box = document.getElementById("timeline").getBoundingClientRect();
+              const names = document.querySelector("#timeline .lane-name").getBoundingClientRect();
+              const own = node.getBoundingClientRect();
+              return own.right > names.right && own.left < box.right;
+            }"""
+        )
+    )
+
+
+def test_the_timeline_opens_at_its_newest_end_and_shows_earlier_events_are_to_the_left(
+    sized_page: Page, journey_server: Journey
+) -> None:
+    open_journey(sized_page, journey_server, journey_server.full_key)
+    timeline = sized_page.locator("#timeline")
+    hint = sized_page.locator("#timeline-earlier")
+    fade = sized_page.locator("#timeline + .fade-left")
+
+    left, visible, total = timeline.evaluate("t => [t.scrollLeft, t.clientWidth, t.scrollWidth]")
+
+    assert total > visible, "Alice's journey is wider than the window: there is a left"
+    assert left + visible >= total - 1  # scrolled to the right end
+    assert in_sight(sized_page, NEWEST) and in_sight(sized_page, '.span[data-case="c-email"]')
+    expect(hint).to_be_visible()
+    expect(fade).to_have_css("opacity", "1")
+
+    timeline.evaluate("t => { t.scrollLeft = 0; }")
+    expect(hint).to_be_hidden()
+    expect(fade).to_have_css("opacity", "0")
+    assert in_sight(sized_page, OLDEST)
+
+
+def test_the_cases_table_fits_or_scrolls_within_its_own_box(
+    sized_page: Page, journey_server: Journey
+) -> None:
+    open_journey(sized_page, journey_server, journey_server.full_key)
+    box = sized_page.locator("#cases").locator("..")
+    last_column = sized_page.locator("#cases th", has_text="SLA")
+
+    page_overflow = sized_page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    box_width, table_width = box.evaluate("b => [b.clientWidth, b.scrollWidth]")
+    box.evaluate("b => { b.scrollLeft = b.scrollWidth; }")
+
+    assert page_overflow <= 0
+    assert last_column.evaluate(
+        """(th) => {
+          const box = th.closest(".scroll").getBoundingClientRect();
+          const own = th.getBoundingClientRect();
+          return own.left >= box.left && own.right <= box.right + 1;
+        }"""
+    ), "the last column is in its box's view"
+    if sized_page.viewport_size and sized_page.viewport_size["width"] >= 1366:
+        assert table_width <= box_width  # every column in view, no scrolling
+    else:
+        assert box.evaluate("b => getComputedStyle(b).overflowX") == "auto"
+
+
+def test_a_sign_in_link_signs_in_a_tab_already_open_and_leaves_the_address_bar(
+    page: Page, journey_server: Journey
+) -> None:
+    url = f"{journey_server.url}/journey?customer={ALICE}"
+    page.goto(url)
+    expect(page.locator("#signin")).to_be_visible()
+
+    page.goto(f"{url}#key={quote(journey_server.full_key)}")  # the same page: only the hash
+
+    expect(page.locator("#status")).to_contain_text("19 events, 3 cases")
+    expect(page.locator("#signed-in")).to_be_visible()
+    assert "#key" not in page.url and journey_server.full_key not in page.url
+    assert page.evaluate("sessionStorage.getItem('journey.apiKey')") == journey_server.full_key
+
+
+def test_a_sign_in_link_opened_in_a_new_tab_signs_in_and_leaves_the_address_bar(
+    page: Page, journey_server: Journey
+) -> None:
+    page.goto(f"{journey_server.url}/journey?customer={ALICE}#key={journey_server.full_key}")
+
+    expect(page.locator("#status")).to_contain_text("19 events, 3 cases")
+    assert page.url.endswith(f"/journey?customer={ALICE}")
+    assert journey_server.full_key not in page.evaluate("location.href")

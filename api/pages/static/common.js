@@ -17,10 +17,7 @@ export function apiKey() {
 
 /** Wires the sign-in form; calls onKey() now when a key is kept, and after each sign-in. */
 export function setUpSignIn(onKey) {
-  if (location.hash.startsWith("#key=")) { // the demo's sign-in link; the key leaves the URL at once
-    sessionStorage.setItem(KEY, decodeURIComponent(location.hash.slice(5)));
-    history.replaceState(null, "", location.pathname + location.search);
-  }
+  keyFromLink();
   const form = document.getElementById("signin");
   const signedIn = document.getElementById("signed-in");
   const show = () => {
@@ -48,6 +45,23 @@ export function setUpSignIn(onKey) {
   show();
   if (apiKey()) onKey();
   else say("Paste an API key (scope read; pii, audit and admin show more) to see data.");
+  window.addEventListener("hashchange", () => { // the link opened in a tab already showing the page
+    if (!keyFromLink()) return;
+    show();
+    say("Signed in.");
+    onKey();
+  });
+}
+
+/** Keeps the key of a sign-in link (`#key=...`, the demo prints one) and takes it out of
+ * the address bar at once; true when there was one. */
+function keyFromLink() {
+  if (!location.hash.startsWith("#key=")) return false;
+  const key = decodeURIComponent(location.hash.slice(5)).trim();
+  history.replaceState(null, "", location.pathname + location.search);
+  if (!key) return false;
+  sessionStorage.setItem(KEY, key);
+  return true;
 }
 
 /** GET an API path with query parameters (empty ones left out); the JSON answer. */

@@ -1,6 +1,7 @@
 // The journey timeline: one lane per channel, cases as spans from open to
 // resolution, events as focusable marks. Long quiet gaps are compressed: each
 // step between two consecutive instants is one unit plus the log of its length.
+// It opens scrolled to its newest end; earlier events are a scroll to the left.
 
 import { CHANNELS, channelName, el, utc } from "./common.js";
 
@@ -89,6 +90,18 @@ export function renderTimeline(container, events, cases, end, onSelect) {
     axisRow(x, scale, width),
   );
   container.onkeydown = (key) => moveFocus(container, key);
+  container.onscroll = () => showWhatIsLeft(container);
+  container.scrollLeft = container.scrollWidth; // opens at the newest end
+  showWhatIsLeft(container);
+}
+
+/** While earlier events are scrolled out of view on the left, the frame says so (a fade
+ * over the lanes' left edge and a hint), so a journey opened at its end reads as longer. */
+function showWhatIsLeft(container) {
+  const more = container.scrollLeft > 1;
+  container.parentElement.classList.toggle("more-left", more);
+  const hint = document.getElementById("timeline-earlier");
+  if (hint) hint.hidden = !more;
 }
 
 function compressedAxis(instants) {
