@@ -17,7 +17,8 @@ from api.errors import Problem, field_problem
 from api.params import WAIT_SECONDS
 from api.render import event_document, key_lookup
 from api.services import Services
-from journey.postgres.reads import Bounds, StoredRow
+from journey.postgres.reads import StoredRow
+from journey.reading.bounds import Bounds
 from journey.reading.persons import Person
 from projections.queries import ReadModel
 

@@ -28,7 +28,8 @@ from bench.report import Goal, Row, percentile
 from bench.scale import Scale
 from bench.server import get, served
 from journey.ingest.importer import import_lines
-from journey.postgres.reads import Bounds, EventReads
+from journey.postgres.reads import EventReads
+from journey.reading.bounds import Bounds
 from journey.rules.sla_config import load_sla_config
 from journey.runtime import Store
 from projections.cases import CasesProjection

@@ -15,7 +15,7 @@ from api.reading import event_documents, now_or_replayed, of_known_customer
 from api.render import decode_cursor, encode_cursor, json_response
 from api.schemas import Channel, ContactsOut, CustomerCasesOut, EventType, TimelineOut
 from api.services import Services
-from journey.postgres.reads import Bounds
+from journey.reading.bounds import Bounds
 from journey.reading.persons import Person
 from projections.queries import ReadModel
 

@@ -14,7 +14,6 @@ under concurrent appends sees one fixed set of events.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +26,7 @@ from psycopg.sql import SQL, Composable, Composed, Identifier, Literal
 from psycopg_pool import ConnectionPool
 
 from journey.postgres.fetch import fetch_all, fetch_one
+from journey.reading.bounds import Bounds
 from journey.rules.facts import Fact, Stored, fact_from_stored, facts_from_stored
 from journey.vocabulary.events import TOPIC_BY_TYPE
 
@@ -42,23 +42,16 @@ ROW = SQL(
 StoredRow = tuple[int, str, str, bytes, datetime | None, datetime]
 
 
-@dataclass(frozen=True, slots=True)
-class Bounds:
-    """Which stored events a read may see."""
-
-    as_of: datetime | None = None
-    at: datetime | None = None
-    ceiling: int | None = None  # highest position (a paging snapshot)
-
-    def where(self) -> list[tuple[Composable, tuple[Any, ...]]]:
-        found: list[tuple[Composable, tuple[Any, ...]]] = []
-        if self.as_of is not None:
-            found.append((SQL("recorded_at <= %s"), (self.as_of,)))
-        if self.at is not None:
-            found.append((SQL("occurred_at <= %s"), (self.at,)))
-        if self.ceiling is not None:
-            found.append((SQL("notification_id <= %s"), (self.ceiling,)))
-        return found
+def _bounded(bounds: Bounds) -> list[tuple[Composable, tuple[Any, ...]]]:
+    """The conditions of a read's bounds (SPEC 6, and a paging ceiling)."""
+    found: list[tuple[Composable, tuple[Any, ...]]] = []
+    if bounds.as_of is not None:
+        found.append((SQL("recorded_at <= %s"), (bounds.as_of,)))
+    if bounds.at is not None:
+        found.append((SQL("occurred_at <= %s"), (bounds.at,)))
+    if bounds.ceiling is not None:
+        found.append((SQL("notification_id <= %s"), (bounds.ceiling,)))
+    return found
 
 
 class EventReads:
@@ -82,7 +75,7 @@ class EventReads:
         limit: int = 100,
     ) -> list[StoredRow]:
         """Stored rows of the customers' streams in (occurred_at, position) order."""
-        conditions = [_streams(customer_ids), *bounds.where()]
+        conditions = [_streams(customer_ids), *_bounded(bounds)]
         if types:
             topics = [TOPIC_BY_TYPE[t] for t in types]
             conditions.append((SQL("topic = ANY(%s)"), (topics,)))
@@ -97,7 +90,7 @@ class EventReads:
     def has_events(self, customer_ids: Sequence[str], bounds: Bounds) -> bool:
         return bool(
             self._rows(
-                [_streams(customer_ids), *bounds.where()],
+                [_streams(customer_ids), *_bounded(bounds)],
                 SQL("occurred_at, notification_id"),
                 1,
             )
@@ -110,10 +103,10 @@ class EventReads:
 
     def customer_facts(self, customer_ids: Sequence[str], bounds: Bounds) -> list[Fact]:
         """The facts of the customers' streams in (occurred_at, position) order."""
-        return self._facts([_streams(customer_ids), *bounds.where()])
+        return self._facts([_streams(customer_ids), *_bounded(bounds)])
 
     def case_facts(self, case_id: str, bounds: Bounds) -> list[Fact]:
-        return self._facts([(SQL("case_id = %s"), (case_id,)), *bounds.where()])
+        return self._facts([(SQL("case_id = %s"), (case_id,)), *_bounded(bounds)])
 
     def _facts(self, conditions: Sequence[tuple[Composable, tuple[Any, ...]]]) -> list[Fact]:
         return [

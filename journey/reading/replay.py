@@ -8,13 +8,21 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import groupby
-from typing import Any
+from typing import Any, Protocol
 
-from journey.postgres.reads import Bounds, EventReads
+from journey.reading.bounds import Bounds
 from journey.reading.documents import case_document, contacts_document, read_case
 from journey.reading.persons import Person, person_of
 from journey.rules.facts import Fact
 from journey.rules.sla import PolicyFor
+
+
+class FactReads(Protocol):
+    """The stored facts a replay reads (`journey.postgres.reads.EventReads`)."""
+
+    def customer_facts(self, customer_ids: Sequence[str], bounds: Bounds) -> list[Fact]: ...
+    def case_facts(self, case_id: str, bounds: Bounds) -> list[Fact]: ...
+
 
 Components = Callable[[str], Sequence[str]]
 """Every stream any merge ever joined to a customer's (itself included)."""
@@ -28,7 +36,7 @@ def judged_at(as_of: datetime | None, at: datetime | None, now: datetime) -> dat
 class Replays:
     def __init__(
         self,
-        reads: EventReads,
+        reads: FactReads,
         components: Components,
         policy_for: PolicyFor,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),

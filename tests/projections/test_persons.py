@@ -14,7 +14,8 @@ import psycopg
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from journey.postgres.reads import Bounds, EventReads
+from journey.postgres.reads import EventReads
+from journey.reading.bounds import Bounds
 from journey.reading.documents import contacts_document
 from journey.reading.persons import person_of
 from journey.reading.replay import Replays
