@@ -12,7 +12,7 @@ from eventsourcing.persistence import Transcoder
 
 from journey.vocabulary.serialization import OrjsonTranscoder
 
-FACTORY_TOPIC = "journey.postgres.recorder:JourneyFactory"
+FACTORY_TOPIC = "journey.postgres.factory:JourneyFactory"
 
 
 class JourneyApplication(Application[str]):

@@ -18,6 +18,7 @@ import time
 
 from eventsourcing.persistence import StoredEvent
 
+from journey.postgres.reads import read_after
 from journey.runtime import Store, open_store
 from journey.settings import Settings
 from tests.factories import event
@@ -72,7 +73,7 @@ def test_a_tailing_reader_sees_every_position_once_in_order(
     while time.monotonic() < deadline:
         writing = any(process.is_alive() for process in writers)
         head = store.recorder.max_notification_id() or 0
-        rows = store.recorder.read_after(seen[-1] if seen else 0, head, 10_000)
+        rows = read_after(store.datastore, seen[-1] if seen else 0, head, 10_000)
         positions = [row[0] for row in rows]
         start = seen[-1] + 1 if seen else 1
         assert positions == list(range(start, start + len(positions))), "a gap between reads"

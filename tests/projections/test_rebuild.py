@@ -16,6 +16,7 @@ import psycopg
 import pytest
 
 from journey.demo.generator import generate
+from journey.postgres.reads import read_after
 from journey.rules.facts import fact_from_stored
 from journey.runtime import Store
 from projections import bulk
@@ -165,7 +166,7 @@ def test_a_runner_that_read_before_a_swap_does_not_write_into_the_new_copy(
     store.ingestor.append(customers[15:])
 
     read_at = live.view.position()
-    facts = [fact_from_stored(*row) for row in store.recorder.read_after(read_at, 20, 100)]
+    facts = [fact_from_stored(*row) for row in read_after(store.datastore, read_at, 20, 100)]
     _swap(store.datastore, behind.view.table_names(), behind.view.name, live.name)
     Runner._apply(live, read_at, facts, 20)
     assert (read_at, live.view.position()) == (15, 10)  # refused: the new copy is at 10
