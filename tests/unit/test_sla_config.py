@@ -18,9 +18,9 @@ from journey.rules.sla_config import (
     SlaConfig,
     SlaConfigError,
     load_sla_config,
-    parse_duration,
     parse_sla_config,
 )
+from journey.rules.sla_schema import parse_duration
 
 SPEC_EXAMPLE = """\
 calendars:
