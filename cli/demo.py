@@ -21,13 +21,13 @@ from typing import Annotated, Any
 import orjson
 import psycopg
 import typer
-from journey.postgres import migrate as migrations
 from rich.console import Console
 
 from api.keys import SCOPES, ApiKeys
 from cli.serve import serve
 from journey.demo.generator import generate
 from journey.ingest.importer import ImportSummary, import_lines
+from journey.postgres import migrate as migrations
 from journey.postgres.database import ConnectionParams, resolve_database_url
 from journey.runtime import open_store
 from journey.settings import Settings

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from journey.postgres import migrate as migrations
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -20,6 +19,7 @@ from cli import audit, demo, keys, serve
 from cli.projections import projections
 from cli.worker import worker
 from journey.ingest.importer import BATCH_LINES, PREPARER_NICENESS, import_lines
+from journey.postgres import migrate as migrations
 from journey.runtime import database_url, open_store
 from journey.settings import Settings
 

@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 import uvicorn
-from journey.postgres import migrate as migrations
 from rich.console import Console
 
+from journey.postgres import migrate as migrations
 from journey.runtime import Store, database_url, open_store
 from journey.settings import Settings
 from projections.registry import context_for
