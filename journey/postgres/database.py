@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 import psycopg
 
-from journey.postgres.embedded import start_embedded
+from journey.postgres.embedded import start_embedded as start_embedded  # the tests start it too
 
 EMBEDDED_DATABASE = "journey"
 MAINTENANCE_DATABASES = frozenset({"postgres", "template0", "template1"})
