@@ -30,7 +30,7 @@ def demo_output(server_url: str, tmp_path: Path) -> Iterator[Path]:
     }
     port = str(free_port())
     command = [sys.executable, "-m", "cli", "demo", "--customers", "200", "--days", "14"]
-    command += ["--port", port, "--no-open", "--database", database]
+    command += ["--port", port, "--no-open", "--database", database, "--trickle-seconds", "0.3"]
     with output.open("wb") as sink:
         demo = subprocess.Popen(
             command, env=env, cwd=tmp_path, stdout=sink, stderr=subprocess.STDOUT
@@ -77,7 +77,29 @@ def test_the_demo_serves_generated_history_to_the_key_it_prints(demo_output: Pat
 
     assert timeline.status_code == 200
     events = timeline.json()["events"]
-    assert len({e["recorded_at"] for e in events}) == 2  # history, then the last hours
+    assert len({e["recorded_at"] for e in events}) >= 2  # history, then the last hours
     assert len({e.get("channel") for e in events} - {None}) >= 3
     assert html.status_code == 200 and 'id="timeline"' in html.text
     assert httpx.get(f"{base}/v1/audit/customers/{customer}/verify", headers=auth).json()["ok"]
+
+
+def test_the_demo_keeps_recording_new_touchpoints_for_its_showcase_customer(
+    demo_output: Path,
+) -> None:
+    page = printed(demo_output, "web pages")
+    key = printed(demo_output, "API key \\(all scopes\\)")
+    base, customer = re.fullmatch(r"(http://[^/]+)/journey\?customer=(\S+)", page).groups()  # type: ignore[union-attr]
+    wait_for_health(base)
+
+    def recordings() -> int:
+        answer = httpx.get(
+            f"{base}/v1/customers/{customer}/timeline", headers={"Authorization": f"Bearer {key}"}
+        )
+        return len({e["recorded_at"] for e in answer.json()["events"]})
+
+    first = recordings()
+    deadline = time.monotonic() + 20
+    while recordings() <= first + 1 and time.monotonic() < deadline:
+        time.sleep(0.5)
+
+    assert recordings() > first + 1  # the as_of slider has steps to move over
