@@ -49,7 +49,7 @@ def test_the_demo_and_the_commands_share_one_embedded_database(tmp_path: Path) -
         demo_key = printed(output, "API key \\(all scopes\\)")
         base, customer = re.fullmatch(r"(http://[^/]+)/journey\?customer=(\S+)", page).groups()  # type: ignore[union-attr]
         timeline = f"{base}/v1/customers/{customer}/timeline"
-        wait_for_health(base)
+        wait_for_health(base, output)
 
         with ThreadPoolExecutor() as pool:  # four commands at once, as four terminals would
             same_port, other_port, made, status = pool.map(

@@ -53,8 +53,8 @@ def printed(output: Path, label: str, timeout: float = 60) -> str:
     pytest.fail(f"`journey demo` printed no {label!r}: {output.read_text()[-2000:]}")
 
 
-def wait_for_health(base: str) -> None:
-    deadline = time.monotonic() + 30
+def wait_for_health(base: str, output: Path | None = None, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{base}/health").status_code == 200:
@@ -62,7 +62,8 @@ def wait_for_health(base: str) -> None:
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    pytest.fail(f"{base}/health never answered 200")
+    said = output.read_text()[-2000:] if output is not None else ""
+    pytest.fail(f"{base}/health never answered 200: {said}")
 
 
 def test_the_demo_serves_generated_history_to_the_key_it_prints(demo_output: Path) -> None:
@@ -71,7 +72,7 @@ def test_the_demo_serves_generated_history_to_the_key_it_prints(demo_output: Pat
     base, customer = re.fullmatch(r"(http://[^/]+)/journey\?customer=(\S+)", page).groups()  # type: ignore[union-attr]
     auth = {"Authorization": f"Bearer {key}"}
 
-    wait_for_health(base)
+    wait_for_health(base, demo_output)
     timeline = httpx.get(f"{base}/v1/customers/{customer}/timeline", headers=auth)
     html = httpx.get(page)
 
@@ -89,7 +90,7 @@ def test_the_demo_keeps_recording_new_touchpoints_for_its_showcase_customer(
     page = printed(demo_output, "web pages")
     key = printed(demo_output, "API key \\(all scopes\\)")
     base, customer = re.fullmatch(r"(http://[^/]+)/journey\?customer=(\S+)", page).groups()  # type: ignore[union-attr]
-    wait_for_health(base)
+    wait_for_health(base, demo_output)
 
     def recordings() -> int:
         answer = httpx.get(
