@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import os
 import signal
 import sys
 from pathlib import Path
@@ -104,12 +106,19 @@ app.command()(audit.export)
 STATED_ERRORS = (SettingsError, SlaConfigError, SchemaMissing, DatabaseRefused, PortBusy)
 
 
+class _Terminated(SystemExit):
+    """SIGTERM came: unwind, so that `finally` blocks and exit handlers run."""
+
+
 def main() -> None:
     """The console script: SIGTERM ends a command as Ctrl-C does (cleanups
-    run); a configuration error is printed alone, with exit status 2."""
+    run, then it dies by the signal); a configuration error is printed alone,
+    with exit status 2."""
     signal.signal(signal.SIGTERM, _terminated)
     try:
         app()
+    except _Terminated:
+        _die_by(signal.SIGTERM)
     except STATED_ERRORS as error:
         print(f"journey: {error}", file=sys.stderr)
         sys.exit(2)
@@ -119,4 +128,14 @@ def main() -> None:
 
 
 def _terminated(signum: int, frame: FrameType | None) -> None:
-    sys.exit(128 + signum)
+    raise _Terminated(128 + signum)
+
+
+def _die_by(signum: int) -> None:
+    """Run the exit handlers (the embedded server's stop), then end by the
+    signal, so that the parent sees how the process ended."""
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)

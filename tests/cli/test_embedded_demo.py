@@ -72,8 +72,9 @@ def test_the_demo_and_the_commands_share_one_embedded_database(tmp_path: Path) -
         postmaster = int(re.search(r"running, pid (\d+)", status.stdout).group(1))  # type: ignore[union-attr]
     finally:
         demo.terminate()
-        demo.wait(timeout=30)
+        ended = demo.wait(timeout=30)
 
+    assert ended == -signal.SIGTERM  # its cleanups ran, then it ended by the signal
     assert not running(postmaster)
     assert "embedded server: not running" in journey(tmp_path, "db", "status").stdout
 
