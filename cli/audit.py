@@ -14,10 +14,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeRemainingColumn
 
+from cli.context import migrated_store
 from journey.integrity.audit import AuditService, UnknownCustomer
 from journey.integrity.verification import Head, VerifyReport
-from journey.runtime import open_store
-from journey.settings import Settings
 
 console = Console(stderr=True)
 CustomerOption = Annotated[str, typer.Option("--customer", help="the customer id")]
@@ -45,10 +44,11 @@ def verify(
         ),
     ] = None,
 ) -> None:
-    """Check the hash chains and the global position sequence; exit 1 on damage."""
+    """Check the hash chains and the global position sequence; exit 1 on damage,
+    2 when there is nothing to check (an unknown customer)."""
     partial = write_heads.with_name(write_heads.name + ".partial") if write_heads else None
     heads_file = partial.open("wb") if partial is not None else nullcontext()
-    with open_store(Settings.from_env()) as store, heads_file as heads_out:
+    with migrated_store() as store, heads_file as heads_out:
         service = store.audit_service()
         if customer is None:
             report = _verify_store(service, heads_out)
@@ -58,6 +58,11 @@ def verify(
                 heads_out.write(_head_line(head))
         if heads is not None:
             report.include(service.check_heads(_read_heads(heads, customer)))
+    if customer is not None and report.events == 0 and report.ok:
+        if partial is not None:
+            partial.unlink()
+        console.print(f"[red]no events are stored for customer {customer!r}[/]; nothing to verify")
+        raise typer.Exit(2)
     _print_report(report, customer)
     if partial is not None and write_heads is not None:
         if report.ok:
@@ -76,7 +81,7 @@ def erase(
     ] = "data subject's request",
 ) -> None:
     """Crypto-shred a customer's personal data: destroy the key, record the erasure."""
-    with open_store(Settings.from_env()) as store:
+    with migrated_store() as store:
         try:
             result = store.audit_service().erase(customer, by, reason)
         except UnknownCustomer:
@@ -97,7 +102,7 @@ def erase(
 
 def export(customer: CustomerOption) -> None:
     """Print everything stored about a customer as one JSON document (right of access)."""
-    with open_store(Settings.from_env()) as store:
+    with migrated_store() as store:
         try:
             document = store.audit_service().export(customer)
         except UnknownCustomer:

@@ -1,10 +1,11 @@
-"""`journey demo`: a realistic multi-week history in a database of its own,
-an API key with every scope, and the server with the web pages.
+"""`journey demo`: a realistic multi-week history, an API key with every
+scope, the server with the web pages, and a live trickle of new touchpoints.
 
-The demo database (`journey_demo` unless `--database` names another) lives on
-the configured server, or on the embedded PostgreSQL when
-`JOURNEY_DATABASE_URL` is unset, and is made afresh on every run, so the
-history always ends near now and no other data is touched."""
+The demo runs in the database every other command uses (the embedded
+server's `journey` when `JOURNEY_DATABASE_URL` is unset), unless `--database`
+names another on the same server. It makes that database afresh, so the
+history always ends near now; it refuses one that a running server uses or
+that holds events no demo made. The port is taken before anything else."""
 
 from __future__ import annotations
 
@@ -24,17 +25,22 @@ import typer
 from rich.console import Console
 
 from api.keys import SCOPES, ApiKeys
-from cli.serve import serve
+from cli.context import checked_settings, listen_socket
+from cli.serve import run_server
 from journey.demo.generator import generate
+from journey.demo.trickle import Trickle
 from journey.ingest.importer import ImportSummary, import_lines
 from journey.postgres import migrate as migrations
-from journey.postgres.database import ConnectionParams, resolve_database_url
-from journey.runtime import open_store
-from journey.settings import Settings
+from journey.postgres.database import (
+    ConnectionParams,
+    describe,
+    make_demo_database,
+    resolve_database_url,
+)
+from journey.runtime import Store, open_store
 
-DEMO_DATABASE = "journey_demo"
 LATE_HOURS = 6  # events of the last hours are recorded a moment later: something to replay
-console = Console(stderr=True)
+console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def demo(
@@ -47,14 +53,24 @@ def demo(
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
     open_browser: Annotated[bool, typer.Option("--open/--no-open", help="open the pages")] = True,
     database: Annotated[
-        str, typer.Option(help="database made afresh for the demo")
-    ] = DEMO_DATABASE,
+        str | None,
+        typer.Option(help="a database of its own on the same server [default: the commands' one]"),
+    ] = None,
+    trickle: Annotated[
+        bool, typer.Option("--trickle/--no-trickle", help="keep appending new touchpoints")
+    ] = True,
+    trickle_seconds: Annotated[
+        float, typer.Option(min=0.1, help="seconds between the trickle's steps")
+    ] = 15.0,
 ) -> None:
     """Run the store with generated data and open the web pages: nothing to set up."""
-    settings = Settings.from_env()
-    server = resolve_database_url(settings.database_url, settings.data_dir)
-    url = recreate_database(server, database)
-    console.print(f"demo database: {ConnectionParams.from_url(url).dbname} (made afresh)")
+    settings = checked_settings()
+    sock = listen_socket(host, port)
+    url = resolve_database_url(settings.database_url, settings.data_dir)
+    if database is not None:
+        url = ConnectionParams.from_url(url).url(database)
+    make_demo_database(url)
+    console.print(f"demo database: {describe(url)} (made afresh)")
     migrations.upgrade(url)
     now = datetime.now(UTC)
     events = [
@@ -63,30 +79,49 @@ def demo(
         if _instant(e) <= now
     ]
     cut = now - timedelta(hours=LATE_HOURS)
+    showcase = _showcase(events, cut)
     with open_store(settings, url) as store:
         for label, part in _in_two_recordings(events, cut):
             summary = import_lines(store.ingestor, (orjson.dumps(e) for e in part))
             _report(label, summary)
         key = ApiKeys(store.datastore.pool).create("demo", SCOPES)
-    page = f"http://{_browsable(host)}:{port}/journey?customer={_showcase(events, cut)}"
-    typer.echo(
-        f"\nweb pages:            {page}\nAPI key (all scopes): {key}\n"
-        f"sign in at once:      {page}#key={key}\n"
-    )
-    if open_browser and _has_display():
-        threading.Thread(target=_open_later, args=(f"{page}#key={key}",), daemon=True).start()
-    os.environ["JOURNEY_DATABASE_URL"] = url
-    serve(host=host, port=port)  # the very function `journey serve` runs
+        page = f"http://{_browsable(host)}:{port}/journey?customer={showcase}"
+        typer.echo(
+            f"\nweb pages:            {page}\nAPI key (all scopes): {key}\n"
+            f"sign in at once:      {page}#key={key}\n"
+        )
+        _say_where(url, shared=database is None, embedded=not settings.database_url)
+        if open_browser and _has_display():
+            threading.Thread(target=_open_later, args=(f"{page}#key={key}",), daemon=True).start()
+        stop = threading.Event()
+        feed = Trickle(sorted({e["customer_id"] for e in events}), showcase, f"{now:%H%M%S}")
+        trickling = threading.Thread(target=_trickle, args=(store, feed, trickle_seconds, stop))
+        if trickle:
+            trickling.start()
+        try:
+            run_server(settings, url, sock)  # what `journey serve` runs
+        finally:
+            stop.set()
+            if trickling.is_alive():
+                trickling.join()
 
 
-def recreate_database(server_url: str, database: str = DEMO_DATABASE) -> str:
-    """Drop and create the demo database on the server; its URL."""
-    params = ConnectionParams.from_url(server_url)
-    name = psycopg.sql.Identifier(database)
-    with psycopg.connect(params.conninfo("postgres"), autocommit=True) as conn:
-        conn.execute(psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-        conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(name))
-    return params.url(database)
+def _say_where(url: str, shared: bool, embedded: bool) -> None:
+    if shared:
+        console.print("the other commands (`./dev journey ...`) use this database too")
+    else:
+        console.print(f"for the other commands: export JOURNEY_DATABASE_URL='{url}'")
+    if embedded:
+        console.print("the embedded PostgreSQL stops when the demo does (`journey db status`)")
+
+
+def _trickle(store: Store, feed: Trickle, seconds: float, stop: threading.Event) -> None:
+    """Append the trickle's steps through the ingestion path until `stop`."""
+    while not stop.wait(seconds):
+        try:
+            store.ingestor.append(feed.next(datetime.now(UTC) - timedelta(seconds=1)))
+        except psycopg.Error as error:
+            console.print(f"trickle: {error}", markup=False)
 
 
 def _instant(event: dict[str, Any]) -> datetime:

@@ -8,8 +8,7 @@ import typer
 from rich.console import Console
 
 from api.keys import SCOPES, ApiKeys, parse_scopes
-from journey.runtime import open_store
-from journey.settings import Settings
+from cli.context import migrated_store
 
 keys = typer.Typer(help="API keys (SPEC 8).", no_args_is_help=True)
 console = Console(stderr=True)
@@ -25,7 +24,7 @@ def create(
         chosen = parse_scopes(scopes)
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="--scopes") from None
-    with open_store(Settings.from_env()) as store:
+    with migrated_store() as store:
         key = ApiKeys(store.datastore.pool).create(name, chosen)
     console.print(
         f"key for {name!r} with scopes {', '.join(chosen)} (store it now; it is not shown again):"

@@ -9,8 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from journey.runtime import open_store
-from journey.settings import Settings
+from cli.context import migrated_store
 from projections.registry import (
     PROJECTIONS,
     RebuildRunning,
@@ -27,7 +26,7 @@ console = Console()
 @projections.command("status")
 def show_status() -> None:
     """Each projection's position and lag behind the log."""
-    with open_store(Settings.from_env()) as store:
+    with migrated_store() as store:
         table = Table("projection", "position", "lag (events)", "state")
         for row in status(store):
             table.add_row(row.name, str(row.position), str(row.lag), row.state)
@@ -53,7 +52,7 @@ def rebuild_some(
         except KeyError as error:
             raise typer.BadParameter(str(error.args[0]), param_hint="NAMES") from None
     with (
-        open_store(Settings.from_env()) as store,
+        migrated_store() as store,
         Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),

@@ -8,8 +8,7 @@ from threading import Event
 
 from rich.console import Console
 
-from journey.runtime import open_store
-from journey.settings import Settings
+from cli.context import migrated_store
 from projections.registry import context_for
 from projections.workers import ProjectionWorkers
 
@@ -21,7 +20,7 @@ def worker() -> None:
     stop = Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    with open_store(Settings.from_env()) as store:
+    with migrated_store() as store:
         running = ProjectionWorkers(store, context_for(store))
         running.start()
         console.print("projection workers running")

@@ -68,7 +68,7 @@ def _customer(
         yield from _case(rng, customer, f"{customer}-case-{case_number}", at, pii)
     if rng.random() < 0.3:
         at = moment(rng, start, days)
-        yield _event(
+        yield demo_event(
             customer,
             f"{customer}-ss",
             "self_service.used",
@@ -83,7 +83,7 @@ def _case(
 ) -> Iterator[dict[str, Any]]:
     channel = rng.choice(CONTACT_CHANNELS)
     if channel in ("chat", "phone") and rng.random() < 0.08:
-        yield _event(
+        yield demo_event(
             customer,
             f"{case}-abandoned",
             "contact.inbound",
@@ -93,11 +93,11 @@ def _case(
             data={"abandoned": True},
         )
     body = {**pii, "body": f"Hello, my order {rng.randrange(10**6)} has not arrived."}
-    yield _event(
+    yield demo_event(
         customer, f"{case}-in-0", "contact.inbound", at, channel=channel, case_id=case, pii=body
     )
     priority = rng.choices(("low", "normal", "high", "urgent"), (2, 6, 2, 1))[0]
-    yield _event(
+    yield demo_event(
         customer,
         f"{case}-open",
         "case.opened",
@@ -108,13 +108,13 @@ def _case(
     )
     agent = rng.choice(AGENTS)
     at += timedelta(minutes=rng.randrange(1, 30))
-    yield _event(customer, f"{case}-assign", "case.assigned", at, case_id=case, agent_id=agent)
+    yield demo_event(customer, f"{case}-assign", "case.assigned", at, case_id=case, agent_id=agent)
     contacts = 1
     for reply in range(rng.choice((1, 1, 1, 2, 3))):
         at += timedelta(minutes=rng.expovariate(1 / (20 if channel == "chat" else 300)))
         if reply and rng.random() < 0.3:
             new_agent = rng.choice(AGENTS)
-            yield _event(
+            yield demo_event(
                 customer,
                 f"{case}-handoff-{reply}",
                 "case.assigned",
@@ -123,7 +123,7 @@ def _case(
                 agent_id=new_agent,
             )
             agent = new_agent
-        yield _event(
+        yield demo_event(
             customer,
             f"{case}-reply-{reply}",
             "reply.outbound",
@@ -136,7 +136,7 @@ def _case(
         if rng.random() < 0.35:
             at += timedelta(hours=rng.expovariate(1 / 6))
             follow = rng.choice((channel, channel, rng.choice(CONTACT_CHANNELS)))
-            yield _event(
+            yield demo_event(
                 customer,
                 f"{case}-in-{contacts}",
                 "contact.inbound",
@@ -148,7 +148,7 @@ def _case(
             contacts += 1
     if rng.random() < 0.85:
         at += timedelta(hours=rng.expovariate(1 / 10))
-        yield _event(
+        yield demo_event(
             customer,
             f"{case}-resolved",
             "case.status_changed",
@@ -158,7 +158,7 @@ def _case(
         )
         if rng.random() < 0.1:
             at += timedelta(days=1)
-            yield _event(
+            yield demo_event(
                 customer,
                 f"{case}-reopen",
                 "contact.inbound",
@@ -168,7 +168,7 @@ def _case(
                 pii={"body": "It is broken again."},
             )
             at += timedelta(hours=3)
-            yield _event(
+            yield demo_event(
                 customer,
                 f"{case}-resolved-2",
                 "case.status_changed",
@@ -177,7 +177,7 @@ def _case(
                 data={"status": "resolved"},
             )
         if rng.random() < 0.4:
-            yield _event(
+            yield demo_event(
                 customer,
                 f"{case}-survey",
                 "survey.answered",
@@ -197,7 +197,9 @@ def _survey(rng: random.Random) -> dict[str, int]:
     return answer
 
 
-def _event(customer: str, event_id: str, kind: str, at: datetime, **fields: Any) -> dict[str, Any]:
+def demo_event(
+    customer: str, event_id: str, kind: str, at: datetime, **fields: Any
+) -> dict[str, Any]:
     event = {
         "id": event_id,
         "type": kind,

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import psycopg
 from eventsourcing.persistence import InterfaceError, OperationalError
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.utils import retry
@@ -40,6 +41,15 @@ ROW = SQL(
 # recorded_at). Plain tuples: psycopg makes them without a Python call per row, a
 # fifth of a 1,000-event timeline read's time against dicts.
 StoredRow = tuple[int, str, str, bytes, datetime | None, datetime]
+
+
+def holds_events(conn: psycopg.Connection[Any]) -> bool:
+    """Whether the database has an events table with an event in it."""
+    table = conn.execute(SQL("SELECT to_regclass({})").format(Literal(f"public.{EVENTS_TABLE}")))
+    if table.fetchone() == (None,):
+        return False
+    found = conn.execute(SQL("SELECT EXISTS (SELECT FROM {})").format(EVENTS)).fetchone()
+    return found == (True,)
 
 
 def _bounded(bounds: Bounds) -> list[tuple[Composable, tuple[Any, ...]]]:

@@ -248,8 +248,9 @@ def printed(output: Path, label: str, timeout: float = 60) -> str:
     pytest.fail(f"`journey demo` printed no {label!r}: {output.read_text()[-2000:]}")
 
 
-def wait_for_health(base: str) -> None:
-    deadline = time.monotonic() + 30
+def wait_for_health(base: str, output: Path | None = None, timeout: float = 60) -> None:
+    """Wait until the server answers; on failure show what the demo printed."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{base}/health").status_code == 200:
@@ -257,4 +258,5 @@ def wait_for_health(base: str) -> None:
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    pytest.fail(f"{base}/health never answered 200")
+    said = output.read_text()[-2000:] if output is not None else ""
+    pytest.fail(f"{base}/health never answered 200: {said}")

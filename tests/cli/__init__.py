@@ -1,0 +1,1 @@
+"""The `journey` console script and `./dev`, run as a newcomer runs them."""
