@@ -46,7 +46,7 @@ def caught_up(store: Store) -> IdentitiesProjection:
 
 def holdings(admin: psycopg.Connection[Any], table: str = "identities_v1") -> list[Any]:
     return admin.execute(
-        f"SELECT kind, key, customer_id FROM {table}_holdings ORDER BY customer_id, kind"  # noqa: S608
+        f"SELECT kind, key, customer_id FROM {table}_holdings ORDER BY customer_id, kind"
     ).fetchall()
 
 
@@ -70,7 +70,7 @@ def test_the_index_holds_no_value_in_clear(store: Store, admin: psycopg.Connecti
     store.ingestor.append([linked("c-1", PHONE), linked("c-1", "Anna.K@Example.com", "email")])
     caught_up(store)
     for table in ("identities_v1", "identities_v1_holdings", "identities_v1_counts"):
-        dumped = str(admin.execute(f"SELECT * FROM {table}").fetchall())  # noqa: S608
+        dumped = str(admin.execute(f"SELECT * FROM {table}").fetchall())
         assert "anna" not in dumped.lower() and "493012345678" not in dumped
         assert "12345678" not in dumped.replace(key(store, PHONE), "")
 
@@ -127,14 +127,14 @@ def test_the_bulk_rebuild_makes_the_tables_the_batch_path_makes(
     store.ingestor.append(story)
     caught_up(store)
     before = [
-        admin.execute(f"SELECT * FROM {t} ORDER BY 1, 2, 3").fetchall()  # noqa: S608
+        admin.execute(f"SELECT * FROM {t} ORDER BY 1, 2, 3").fetchall()
         for t in ("identities_v1", "identities_v1_holdings", "identities_v1_counts")
     ]
     monkeypatch.setattr(bulk, "WORKERS", 3)
     monkeypatch.setattr(bulk, "EVENTS_PER_WORKER", 5)
     rebuild(store, context_for(store), ["identities_v1"], lambda *_: None)
     after = [
-        admin.execute(f"SELECT * FROM {t} ORDER BY 1, 2, 3").fetchall()  # noqa: S608
+        admin.execute(f"SELECT * FROM {t} ORDER BY 1, 2, 3").fetchall()
         for t in ("identities_v1", "identities_v1_holdings", "identities_v1_counts")
     ]
     assert after == before
