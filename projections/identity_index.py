@@ -103,10 +103,10 @@ class IdentityIndex:
         """The holdings of the identities held by at least `streams` (>= 2) streams."""
         return self._held(_SEVERAL, {"n": streams})
 
-    def _held(self, query: str, params: dict[str, Any]) -> Held:
-        rows = self._rows(
-            query + " ORDER BY h.customer_id, h.kind, h.linked_at, h.position", params
-        )
+    def _held(self, where: str, params: dict[str, Any]) -> Held:
+        with self._datastore.transaction(commit=False) as curs:
+            curs.execute(SQL(_HOLDINGS).format(where=SQL(where).format(**TABLES), **TABLES), params)
+            rows = list(curs.fetchall())
         pointers = {r["customer_id"]: r["person_id"] for r in rows if r["person_id"] is not None}
         holdings = [
             Holding(r["kind"], r["key"], r["customer_id"], r["linked_at"], r["position"])
