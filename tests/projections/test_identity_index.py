@@ -4,13 +4,17 @@ gone, and a rebuild does not bring them back."""
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 
 from journey.identities.normalise import identity_key
-from journey.runtime import Store
+from journey.rules.sla_config import DEFAULT_SLA_CONFIG_YAML, SlaConfigError
+from journey.runtime import Store, open_store
+from journey.settings import Settings
 from projections import bulk
 from projections.identities import IdentitiesProjection
 from projections.registry import build, context_for, rebuild
@@ -139,3 +143,16 @@ def test_the_bulk_rebuild_makes_the_tables_the_batch_path_makes(
     ]
     assert after == before
     assert before[1], "something is held"
+
+
+def test_an_invalid_identities_entry_fails_start_naming_the_entry(
+    settings: Settings, database_url: str, tmp_path: Path
+) -> None:
+    config = tmp_path / "journey.yaml"
+    config.write_text(
+        DEFAULT_SLA_CONFIG_YAML + "identities:\n  ignore:\n    - {kind: phone, value: '12'}\n"
+    )
+    broken = dataclasses.replace(settings, sla_config_path=config)
+    with open_store(broken, database_url) as opened, pytest.raises(SlaConfigError) as raised:
+        context_for(opened)
+    assert "identities.ignore[0]" in str(raised.value)
