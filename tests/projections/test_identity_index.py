@@ -112,6 +112,7 @@ def test_an_erasure_deletes_the_customers_entries_and_a_rebuild_does_not_bring_t
         "SELECT count(*) FROM identities_v1 WHERE customer_id = 'c-1'"
     ).fetchone() == (0,)
     assert admin.execute("SELECT holders FROM identities_v1_counts").fetchall() == [(1,)]
+    assert store.audit_service().verify_store().as_dict()["ok"] is True
     store.ingestor.append([linked("c-1", "new@b.de", "email")])  # a new key, after the erasure
     for workers in (1, 3):
         monkeypatch.setattr(bulk, "WORKERS", workers)
