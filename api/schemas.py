@@ -11,10 +11,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from journey.vocabulary.events import EVENT_TYPES
-from journey.vocabulary.terms import CHANNELS, PRIORITIES, STATUSES
+from journey.vocabulary.terms import CHANNELS, IDENTITY_KINDS, PRIORITIES, STATUSES
 
 EventType = Literal[EVENT_TYPES]  # type: ignore[valid-type]
 Channel = Literal[CHANNELS]  # type: ignore[valid-type]
+IdentityKind = Literal[IDENTITY_KINDS]  # type: ignore[valid-type]
+VALUE = "only with the `pii` scope: the identity as its linking event spelled it"
 
 
 class EventResult(BaseModel):
@@ -167,6 +169,11 @@ class ErasureOut(BaseModel):
     customer_id: str
     erased: bool = Field(description="false when the key was already destroyed")
     position: int = Field(description="position of the erasure event")
+    merged_ids: list[str] = Field(
+        description="the person's other streams, not erased (SPEC 10.4): erase them too "
+        "when they are the same data subject",
+        examples=[["crm-881"]],
+    )
 
 
 class ProjectionOut(BaseModel):
@@ -201,3 +208,70 @@ class ProblemOut(BaseModel):
     detail: str
     instance: str
     errors: list[ProblemError] | None = None
+
+
+class IdentityOut(BaseModel):
+    kind: IdentityKind = Field(examples=["phone"])
+    customer_id: str = Field(examples=["crm-881"], description="the stream that holds it")
+    linked_at: datetime
+    value: str | None = Field(None, description=VALUE, examples=["+49 30 1234-5678"])
+    shared: bool = Field(description="ignored or shared (SPEC 10.5)")
+
+
+class CustomerOut(BaseModel):
+    """SPEC 10.4: the customer's person, its identities and duplicate candidates."""
+
+    customer_id: str = Field(examples=["crm-881"])
+    resolved_id: str = Field(examples=["cust-42"], description="the person")
+    merged_ids: list[str] = Field(examples=[["cust-42", "crm-881"]])
+    identities: list[IdentityOut]
+    duplicates: list[str] = Field(
+        examples=[["web-7f3a"]],
+        description="other persons sharing an identity neither ignored nor shared",
+    )
+
+
+class LookupIn(BaseModel):
+    """An identity travels in a body, never in a URL."""
+
+    kind: IdentityKind = Field(examples=["phone"])
+    value: str = Field(min_length=1, max_length=256, examples=["+49 30 1234-5678"])
+
+
+class LookupCustomer(BaseModel):
+    customer_id: str = Field(examples=["crm-881"])
+    resolved_id: str = Field(examples=["cust-42"])
+    linked_at: datetime
+
+
+class LookupOut(BaseModel):
+    kind: IdentityKind = Field(examples=["phone"])
+    customers: list[LookupCustomer] = Field(description="ordered by customer_id")
+    persons: list[str] = Field(
+        examples=[["cust-42"]], description="distinct resolved ids of this page's customers"
+    )
+    ignored: bool = Field(description="a configured placeholder: no lookup finds it")
+    shared: bool = Field(description="held by more persons than `shared_limit`")
+    next_cursor: str | None
+
+
+class DuplicateGroup(BaseModel):
+    kind: IdentityKind = Field(examples=["email"])
+    persons: list[str] = Field(examples=[["cust-42", "web-7f3a"]])
+    value: str | None = Field(None, description=VALUE, examples=["anna@example.com"])
+
+
+class DuplicatesOut(BaseModel):
+    groups: list[DuplicateGroup] = Field(description="ordered by (first person, kind)")
+    next_cursor: str | None
+
+
+class SharedIdentity(BaseModel):
+    kind: IdentityKind = Field(examples=["phone"])
+    persons: int = Field(examples=[143], description="number of persons holding it")
+    value: str | None = Field(None, description=VALUE, examples=["+49 30 9999-0"])
+
+
+class SharedOut(BaseModel):
+    identities: list[SharedIdentity] = Field(description="most persons first")
+    next_cursor: str | None

@@ -12,6 +12,7 @@ from multiprocessing.util import Finalize
 
 from eventsourcing.postgres import PostgresDatastore
 
+from journey.identities.config import IdentitiesConfig, load_config
 from journey.identities.normalise import Normaliser
 from journey.ingest.importer import BATCH_LINES
 from journey.ingest.ingestor import Ingestor
@@ -20,9 +21,10 @@ from journey.integrity.audit import AuditService
 from journey.postgres.application import JourneyApplication, application_env
 from journey.postgres.audit_rows import PostgresAuditReader
 from journey.postgres.database import ConnectionParams, ensure_database, resolve_database_url
+from journey.postgres.identity_values import identity_secret
 from journey.postgres.keys import KeyStore
 from journey.postgres.recorder import JourneyRecorder
-from journey.rules.sla_config import SlaConfig, load_sla_config
+from journey.rules.sla_config import SlaConfig
 from journey.settings import Settings
 
 KEY_CACHE = 50_000  # a data key in memory (with its AES-GCM context) takes about 2.5 kB
@@ -43,9 +45,25 @@ class Store:
         return self.recorder.datastore
 
     @cached_property
+    def config(self) -> tuple[SlaConfig, IdentitiesConfig]:
+        """The configuration file (SPEC 5.1, 10.5), read and validated once per
+        store: an invalid entry is a `SlaConfigError` naming it."""
+        return load_config(self.settings.sla_config_path, self.ingestor.normaliser)
+
+    @property
     def sla_config(self) -> SlaConfig:
-        """SLA policies and calendars (SPEC 5.1), read once per store."""
-        return load_sla_config(self.settings.sla_config_path)
+        """SLA policies and calendars (SPEC 5.1)."""
+        return self.config[0]
+
+    @property
+    def identities_config(self) -> IdentitiesConfig:
+        """Ignored identities and the shared limit (SPEC 10.5)."""
+        return self.config[1]
+
+    @cached_property
+    def identity_secret(self) -> bytes:
+        """The identity index's HMAC secret, derived from the master key."""
+        return identity_secret(self.settings.master_key)
 
     def audit_service(self) -> AuditService:
         """The audit service wired to the store's database, keys and recorder."""

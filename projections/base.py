@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import struct
 from abc import abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any, ClassVar, TypeAlias
+from datetime import datetime, timedelta
+from typing import Any, ClassVar, Protocol, TypeAlias
 
 import orjson
 import psycopg
@@ -51,12 +51,35 @@ class Step(Tracking):
     after: int = 0
 
 
+class OpenedValue(Protocol):
+    """An identity event's customer and `recorded_at`, and its clear value
+    (None: its customer's key was destroyed, SPEC 7)."""
+
+    @property
+    def customer_id(self) -> str: ...
+    @property
+    def recorded_at(self) -> datetime: ...
+    @property
+    def value(self) -> str | None: ...
+
+
+class SealedValues(Protocol):
+    """The clear `pii.value` of the identity events at some positions
+    (`journey.postgres.identity_values.SealedValues`)."""
+
+    def values(self, positions: Sequence[int]) -> Mapping[int, OpenedValue]: ...
+
+
 @dataclass(frozen=True)
 class Context:
-    """What projections are configured with (settings, never clocks)."""
+    """What projections are configured with (settings, never clocks).
+    `sealed_values` and `identity_key` (an identity's keyed hash of its clear
+    value, None when it does not normalise) are the identity index's."""
 
     policy_for: PolicyFor
     repeat_window: timedelta = timedelta(days=7)
+    sealed_values: SealedValues | None = None
+    identity_key: Callable[[str, str], str | None] | None = None
 
 
 # jsonb in and out of projection tables through orjson

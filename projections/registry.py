@@ -13,6 +13,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
+from journey.postgres.identity_values import SealedValues
 from journey.postgres.recorder import JourneyRecorder
 from journey.runtime import Store
 from projections import bulk
@@ -20,6 +21,7 @@ from projections.base import BatchProjection, Context, connect
 from projections.cases import CasesProjection
 from projections.contacts import ContactsProjection
 from projections.deflection import DeflectionProjection
+from projections.identities import IdentitiesProjection, IdentityKeys
 from projections.runner import Runner
 from projections.surveys import SurveysProjection
 
@@ -28,14 +30,23 @@ PROJECTIONS: tuple[type[BatchProjection], ...] = (
     ContactsProjection,
     SurveysProjection,
     DeflectionProjection,
+    IdentitiesProjection,
 )
 REBUILD_SUFFIX = "_next"
 REBUILD_LOCK = "journey projection rebuild: "  # advisory lock key, hashed with the name
 
 
 def context_for(store: Store) -> Context:
+    """What the projections are configured with; the configuration file read
+    (and an invalid one refused) here, at start."""
     sla = store.sla_config
-    return Context(policy_for=cache(sla.policy_for), repeat_window=store.settings.repeat_window)
+    store.identities_config  # noqa: B018 (validated at start, naming an invalid entry)
+    return Context(
+        policy_for=cache(sla.policy_for),
+        repeat_window=store.settings.repeat_window,
+        sealed_values=SealedValues(store.datastore, store.settings.master_key),
+        identity_key=IdentityKeys(store.ingestor.normaliser, store.identity_secret),
+    )
 
 
 def by_name(name: str) -> type[BatchProjection]:

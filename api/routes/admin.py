@@ -42,15 +42,24 @@ def verify(customer_id: CustomerId, services: ServicesDep, key: Auditor) -> Resp
     "/v1/customers/{customer_id:path}/personal-data", response_model=ErasureOut, responses=NOT_FOUND
 )
 def erase(customer_id: CustomerId, services: ServicesDep, key: Admin) -> Response:
-    """Crypto-shred the customer's pii: it reads as `[erased]` from now on; figures stay."""
+    """Crypto-shred the customer's pii: it reads as `[erased]` from now on; figures
+    stay, and its identities are found nowhere. Only this stream is erased (a
+    wrong merge must never widen an erasure): `merged_ids` names the person's
+    other streams, for the caller to erase too."""
     try:
         erasure = services.audit.erase(
             customer_id, by=f"api key {key.name} ({key.key_id})", reason="DELETE personal-data"
         )
     except UnknownCustomer:
         raise _no_events(customer_id) from None
+    others = [c for c in services.read_model.person(customer_id).merged_ids if c != customer_id]
     return json_response(
-        {"customer_id": customer_id, "erased": erasure.erased_now, "position": erasure.position}
+        {
+            "customer_id": customer_id,
+            "erased": erasure.erased_now,
+            "position": erasure.position,
+            "merged_ids": others,
+        }
     )
 
 

@@ -1,4 +1,5 @@
-"""A customer's timeline, cases and contact counts (SPEC 8), with SPEC 6 `as_of`/`at`."""
+"""A customer's timeline, cases and contact counts (SPEC 8), and its person with
+its identities (SPEC 10.4), with SPEC 6 `as_of`/`at`."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from api.deps import Reader, ServicesDep
@@ -13,7 +15,15 @@ from api.errors import Problem, field_problem
 from api.params import After, AsOf, At, Cursor, CustomerId, Limit, Window, window_or
 from api.reading import event_documents, now_or_replayed, of_known_customer
 from api.render import decode_cursor, encode_cursor, json_response
-from api.schemas import Channel, ContactsOut, CustomerCasesOut, EventType, TimelineOut
+from api.routes.identities import identity_reads, reading
+from api.schemas import (
+    Channel,
+    ContactsOut,
+    CustomerCasesOut,
+    CustomerOut,
+    EventType,
+    TimelineOut,
+)
 from api.services import Services
 from journey.reading.bounds import Bounds
 from journey.reading.persons import Person
@@ -156,3 +166,25 @@ async def contacts(
         missing=_not_found(customer_id),
     )
     return json_response(counts)
+
+
+@router.get("/v1/customers/{customer_id:path}", response_model=CustomerOut, responses=NOT_FOUND)
+async def customer(
+    customer_id: CustomerId,
+    services: ServicesDep,
+    key: Reader,
+    as_of: AsOf = None,
+    at: At = None,
+    after: After = None,
+) -> Response:
+    """The customer's person (SPEC 10.4): its streams, the identities they hold
+    (`value` only with the `pii` scope) and the other persons sharing one.
+    Declared after `/timeline`, `/cases` and `/contacts`, which its path would
+    otherwise take."""
+    when = await reading(services, as_of, at, after)
+    document = await run_in_threadpool(
+        identity_reads(services).customer, customer_id, when, "pii" in key.scopes
+    )
+    if document is None:
+        raise _not_found(customer_id)
+    return json_response(document)

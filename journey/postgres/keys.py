@@ -18,6 +18,11 @@ from psycopg_pool import ConnectionPool
 from journey.postgres.fetch import fetch_all
 from journey.stored.crypto import DataKey, new_data_key, unwrap_key, wrap_key
 
+CURRENT_KEYS = (
+    "SELECT customer_id, wrapped_key FROM journey_keys "
+    "WHERE customer_id = ANY(%s) AND wrapped_key IS NOT NULL"
+)  # the wrapped keys not destroyed, of the customers named
+
 
 class KeyStore:
     def __init__(self, pool: ConnectionPool[Any], master_key: bytes, cache_size: int):
@@ -44,12 +49,7 @@ class KeyStore:
         return self.current_keys([customer_id]).get(customer_id)
 
     def current_keys(self, customer_ids: Iterable[str]) -> dict[str, bytes]:
-        rows = fetch_all(
-            self._pool,
-            "SELECT customer_id, wrapped_key FROM journey_keys "
-            "WHERE customer_id = ANY(%s) AND wrapped_key IS NOT NULL",
-            (list(customer_ids),),
-        )
+        rows = fetch_all(self._pool, CURRENT_KEYS, (list(customer_ids),))
         return {c: unwrap_key(self._master, c, bytes(w)) for c, w in rows}
 
     def destroy(self, customer_id: str) -> bool:

@@ -3,7 +3,8 @@ migrations, the only module that names the events table. It serves a
 customer's timeline, the global feed and the facts of one customer or case for
 replays (`EventReads`); the runner's batches (`read_after`), the cases
 projection's earlier facts (`case_facts_upto`) and the bulk rebuild's scan in
-customer order (`customer_splits`, `by_customer`); the table's identifier
+customer order (`customer_splits`, `by_customer`); the sealed `pii` of given
+positions for the identity index (`sealed_rows`); the table's identifier
 (`EVENTS`, for a view's statement that joins the log) and its NOTIFY channel.
 
 Every `EventReads` query can be bounded by knowledge time (`recorded_at <=
@@ -115,6 +116,13 @@ class EventReads:
         """The facts of the customers' streams in (occurred_at, position) order."""
         return self._facts([_streams(customer_ids), *_bounded(bounds)])
 
+    def facts_at(self, positions: Sequence[int], bounds: Bounds) -> list[Fact]:
+        """The facts of the events at `positions` that the bounds let through, in
+        (occurred_at, position) order (e.g. every merge, as a reading saw them)."""
+        return self._facts(
+            [(SQL("notification_id = ANY(%s)"), (list(positions),)), *_bounded(bounds)]
+        )
+
     def case_facts(self, case_id: str, bounds: Bounds) -> list[Fact]:
         return self._facts([(SQL("case_id = %s"), (case_id,)), *_bounded(bounds)])
 
@@ -222,3 +230,24 @@ def by_customer(head: int, start: str | None, end: str | None) -> tuple[Composed
         "WHERE {} ORDER BY originator_id"
     ).format(EVENTS, SQL(" AND ").join(conditions))
     return query, params
+
+
+SealedRow = tuple[int, str, datetime, bytes]  # (position, customer id, recorded_at, state)
+
+
+def sealed_rows(curs: Cursor[Any], positions: Sequence[int]) -> list[SealedRow]:
+    """(position, customer id, recorded_at, state) of the events at `positions`
+    (the state holds the sealed `pii`), read in the transaction of `curs`."""
+    rows: list[SealedRow] = (
+        curs.connection.cursor(row_factory=tuple_row)
+        .execute(
+            SQL(
+                "SELECT notification_id, originator_id, recorded_at, state FROM {} "
+                "WHERE notification_id = ANY(%s)"
+            ).format(EVENTS),
+            (list(positions),),
+            binary=True,
+        )
+        .fetchall()
+    )
+    return rows

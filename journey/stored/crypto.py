@@ -44,15 +44,22 @@ def seal_pii(cipher: AESGCM, event_id: str, pii: dict[str, str]) -> dict[str, An
 
 def open_pii(data_key: bytes | None, event_id: str, stored: dict[str, Any]) -> dict[str, str]:
     """The clear `pii`, or every field reading `[erased]` when the key is gone."""
-    if data_key is not None:
-        try:
-            clear = _open(data_key, base64.b64decode(stored["sealed"]), _pii_aad(event_id))
-        except InvalidTag:
-            pass
-        else:
-            opened: dict[str, str] = orjson.loads(clear)
-            return opened
-    return redacted_pii(stored, ERASED)
+    opened = opened_pii(data_key, event_id, stored)
+    return redacted_pii(stored, ERASED) if opened is None else opened
+
+
+def opened_pii(
+    data_key: bytes | None, event_id: str, stored: dict[str, Any]
+) -> dict[str, str] | None:
+    """The clear `pii`, or None when `data_key` (None: destroyed) does not open it."""
+    if data_key is None:
+        return None
+    try:
+        clear = _open(data_key, base64.b64decode(stored["sealed"]), _pii_aad(event_id))
+    except InvalidTag:
+        return None
+    opened: dict[str, str] = orjson.loads(clear)
+    return opened
 
 
 def redacted_pii(stored: dict[str, Any], placeholder: str) -> dict[str, str]:

@@ -1,0 +1,131 @@
+"""Finding streams by identity (SPEC 10.4-10.5): a lookup when a call comes in,
+the duplicate candidates, the shared identities; now, or with `as_of`/`at`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from api.deps import Reader, ServicesDep
+from api.errors import field_problem
+from api.params import After, AsOf, At, Cursor, Limit
+from api.reading import read_model
+from api.render import decode_cursor, encode_cursor, json_response
+from api.schemas import DuplicatesOut, LookupIn, LookupOut, SharedOut
+from api.services import Services
+from journey.identities.normalise import IdentityError, identity_key
+from journey.postgres.identity_values import SealedValues
+from projections.identity_index import IdentityIndex
+from projections.identity_reads import IdentityReads, Reading
+
+router = APIRouter(tags=["identities"])
+
+
+def identity_reads(services: Services) -> IdentityReads:
+    store = services.store
+    return IdentityReads(
+        IdentityIndex(store.datastore),
+        services.reads,
+        services.replays,
+        services.read_model.person,
+        SealedValues(store.datastore, store.settings.master_key),
+        store.identities_config,
+        store.identity_secret,
+    )
+
+
+async def reading(services: Services, as_of: AsOf, at: At, after: After) -> Reading:
+    """The reading's instants; "now" waits for the projections to reach `after`."""
+    found = Reading(as_of, at)
+    if found.now:
+        await read_model(services, after)
+    return found
+
+
+def after_of(cursor: str | None, types: tuple[type, ...]) -> list[Any] | None:
+    """A cursor's values, checked against the types this route puts in its cursors."""
+    if cursor is None:
+        return None
+    try:
+        values = decode_cursor(cursor)
+    except ValueError as error:
+        raise field_problem("cursor", str(error)) from None
+    if len(values) != len(types) or not all(
+        isinstance(v, t) for v, t in zip(values, types, strict=True)
+    ):
+        raise field_problem("cursor", "not a cursor this route returned")
+    return values
+
+
+def cursor_of(after: list[Any] | None) -> str | None:
+    return None if after is None else encode_cursor(after)
+
+
+@router.post("/v1/identities/lookup", response_model=LookupOut)
+async def lookup(
+    body: LookupIn,
+    services: ServicesDep,
+    key: Reader,
+    as_of: AsOf = None,
+    at: At = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+    after: After = None,
+) -> Response:
+    """The streams that hold an identity, by `customer_id`, with their persons;
+    found by its normalised form (`+49 30 1234-5678` finds `+493012345678`)."""
+    store = services.store
+    try:
+        normalised = store.ingestor.normaliser.normalise(body.kind, body.value)
+    except IdentityError as error:
+        raise field_problem("value", f"does not normalise as {body.kind}: {error}") from None
+    identity = (body.kind, identity_key(store.identity_secret, body.kind, normalised))
+    start = after_of(cursor, (str,))
+    when = await reading(services, as_of, at, after)
+    document, last = await run_in_threadpool(
+        identity_reads(services).lookup, identity, when, start[0] if start else "", limit
+    )
+    return json_response(document | {"next_cursor": cursor_of(None if last is None else [last])})
+
+
+@router.get("/v1/identities/duplicates", response_model=DuplicatesOut)
+async def duplicates(
+    services: ServicesDep,
+    key: Reader,
+    as_of: AsOf = None,
+    at: At = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+    after: After = None,
+) -> Response:
+    """Every identity held by streams of two or more persons, neither ignored nor
+    shared: duplicate candidates, for a person to confirm with a merge."""
+    start = after_of(cursor, (str, str, str))
+    when = await reading(services, as_of, at, after)
+    groups, last = await run_in_threadpool(
+        identity_reads(services).duplicates, when, start, limit, "pii" in key.scopes
+    )
+    return json_response({"groups": groups, "next_cursor": cursor_of(last)})
+
+
+@router.get("/v1/identities/shared", response_model=SharedOut)
+async def shared(
+    services: ServicesDep,
+    key: Reader,
+    as_of: AsOf = None,
+    at: At = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+    after: After = None,
+) -> Response:
+    """Identities held by more persons than the configured `shared_limit` (a
+    switchboard), most persons first; ignored ones are not listed."""
+    start = after_of(cursor, (int, str, str))
+    when = await reading(services, as_of, at, after)
+    found, last = await run_in_threadpool(
+        identity_reads(services).shared, when, start, limit, "pii" in key.scopes
+    )
+    return json_response({"identities": found, "next_cursor": cursor_of(last)})
