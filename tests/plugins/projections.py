@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import psycopg
@@ -17,6 +18,18 @@ def catch_up_all(store: Store, batch_size: int = 2000) -> list[BatchProjection]:
     built = [build(p, store.datastore, context_for(store)) for p in PROJECTIONS]
     Runner(store.recorder, built, batch_size).catch_up()
     return built
+
+
+def ingest_in_steps(store: Store, events: list[dict[str, Any]], rng: random.Random) -> None:
+    """Append `events` in small batches, the projections catching up now and then
+    (so late events arrive after their successors were projected), then fully."""
+    while events:
+        size = rng.randint(1, 4)
+        store.ingestor.append(events[:size])
+        events = events[size:]
+        if rng.random() < 0.5:
+            catch_up_all(store, batch_size=rng.randint(1, 5))
+    catch_up_all(store)
 
 
 def clean_copies(store: Store, batch_size: int = 2000) -> None:

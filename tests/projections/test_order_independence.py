@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from journey.runtime import Store
 from tests.factories import event
 from tests.plugins.database import empty
-from tests.plugins.projections import catch_up_all, snapshot
+from tests.plugins.projections import ingest_in_steps, snapshot
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 CUSTOMERS = ("c1", "c2")
@@ -72,16 +72,6 @@ def histories(draw: st.DrawFn) -> list[dict[str, Any]]:
     return found
 
 
-def ingest(store: Store, events: list[dict[str, Any]], rng: random.Random) -> None:
-    while events:
-        size = rng.randint(1, 4)
-        store.ingestor.append(events[:size])
-        events = events[size:]
-        if rng.random() < 0.5:
-            catch_up_all(store, batch_size=rng.randint(1, 5))
-    catch_up_all(store)
-
-
 @settings(
     max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -90,11 +80,11 @@ def test_two_arrival_orders_give_identical_projections(
     store: Store, admin: psycopg.Connection[Any], history: list[dict[str, Any]], seed: int
 ) -> None:
     empty(admin)
-    ingest(store, sorted(history, key=lambda e: e["occurred_at"]), random.Random(seed))
+    ingest_in_steps(store, sorted(history, key=lambda e: e["occurred_at"]), random.Random(seed))
     in_order = snapshot(admin)
     empty(admin)
     store.keys.forget(CUSTOMERS)
     shuffled = list(history)
     random.Random(seed).shuffle(shuffled)
-    ingest(store, shuffled, random.Random(seed + 1))
+    ingest_in_steps(store, shuffled, random.Random(seed + 1))
     assert snapshot(admin) == in_order

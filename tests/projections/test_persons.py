@@ -23,7 +23,7 @@ from journey.runtime import Store
 from projections.queries import ReadModel
 from tests.factories import event
 from tests.plugins.database import empty
-from tests.plugins.projections import catch_up_all, snapshot
+from tests.plugins.projections import catch_up_all, ingest_in_steps, snapshot
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 CUSTOMERS = ("p1", "p2", "p3", "p4")
@@ -64,16 +64,6 @@ def histories(draw: st.DrawFn) -> list[dict[str, Any]]:
     return found
 
 
-def ingest(store: Store, events: list[dict[str, Any]], rng: random.Random) -> None:
-    while events:
-        size = rng.randint(1, 4)
-        store.ingestor.append(events[:size])
-        events = events[size:]
-        if rng.random() < 0.5:
-            catch_up_all(store, batch_size=rng.randint(1, 5))
-    catch_up_all(store)
-
-
 def figures(store: Store) -> dict[str, Any]:
     """What a reader sees of every stream now: its person and its counts."""
     model = ReadModel(store, store.sla_config, WEEK)
@@ -96,13 +86,13 @@ def test_two_arrival_orders_give_identical_persons_and_figures(
     store: Store, admin: psycopg.Connection[Any], history: list[dict[str, Any]], seed: int
 ) -> None:
     empty(admin)
-    ingest(store, sorted(history, key=lambda e: e["occurred_at"]), random.Random(seed))
+    ingest_in_steps(store, sorted(history, key=lambda e: e["occurred_at"]), random.Random(seed))
     in_order, tables = figures(store), snapshot(admin)
     empty(admin)
     store.keys.forget(CUSTOMERS)
     shuffled = list(history)
     random.Random(seed).shuffle(shuffled)
-    ingest(store, shuffled, random.Random(seed + 1))
+    ingest_in_steps(store, shuffled, random.Random(seed + 1))
     assert figures(store) == in_order
     assert snapshot(admin) == tables
 
@@ -115,7 +105,7 @@ def test_the_projection_agrees_with_replays_for_every_stream(
     store: Store, admin: psycopg.Connection[Any], history: list[dict[str, Any]]
 ) -> None:
     empty(admin)
-    ingest(store, history, random.Random(3))
+    ingest_in_steps(store, history, random.Random(3))
     model = ReadModel(store, store.sla_config, WEEK)
     replays = Replays(
         EventReads(store.datastore.pool), model.component, store.sla_config.policy_for
@@ -146,18 +136,7 @@ def test_contacts_on_two_streams_count_as_one_persons_once_merged_and_apart_once
     before = figures_of(store, "crm-1", "crm-2")
     assert before["crm-2"]["repeat_contacts"] == 1 and before["crm-2"]["channel_switches"] == 0
 
-    store.ingestor.append(
-        [
-            event(
-                "customer.merged",
-                id="m-1",
-                customer_id="crm-2",
-                data={"into": "crm-1"},
-                occurred_at=at(180),
-            )
-        ]
-    )
-    catch_up_all(store)
+    merge(store, "m-1", "crm-2", "crm-1", 180)
     merged = figures_of(store, "crm-1", "crm-2")
     assert merged["crm-2"] == {**merged["crm-1"], "customer_id": "crm-2"}
     assert merged["crm-1"]["resolved_id"] == "crm-1" == merged["crm-2"]["resolved_id"]
@@ -188,18 +167,7 @@ def test_a_reading_as_of_before_a_merge_shows_the_figures_as_they_were(
         EventReads(store.datastore.pool), model.component, store.sla_config.policy_for
     )
     before_merge = datetime.now(UTC)
-    store.ingestor.append(
-        [
-            event(
-                "customer.merged",
-                id="m-ab",
-                customer_id="b-1",
-                data={"into": "a-1"},
-                occurred_at=at(60),
-            )
-        ]
-    )
-    catch_up_all(store)
+    merge(store, "m-ab", "b-1", "a-1", 60)
     then = replays.contacts("b-1", WEEK, before_merge, None)
     now = replays.contacts("b-1", WEEK, None, None)
     assert then is not None and now is not None
@@ -237,6 +205,13 @@ def test_a_merge_into_a_customer_without_events_and_a_cycle_that_is_void(
     assert model.person("golden-1").merged_ids == ("golden-1", "x-1")
     facts = EventReads(store.datastore.pool).customer_facts(["x-1", "golden-1"], Bounds())
     assert person_of("golden-1", facts)[0] == model.person("golden-1")
+
+
+def merge(store: Store, event_id: str, customer: str, into: str, minute: int) -> None:
+    """`customer` merged into `into` at `minute`, and the projections caught up."""
+    merged = event("customer.merged", id=event_id, customer_id=customer, data={"into": into})
+    store.ingestor.append([{**merged, "occurred_at": at(minute)}])
+    catch_up_all(store)
 
 
 def figures_of(store: Store, *customers: str) -> dict[str, dict[str, Any]]:
