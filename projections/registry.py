@@ -17,6 +17,7 @@ from journey.postgres.recorder import JourneyRecorder
 from journey.runtime import Store
 from projections import bulk
 from projections.base import BatchProjection, Context, connect
+from projections.brief import BriefProjection
 from projections.cases import CasesProjection
 from projections.contacts import ContactsProjection
 from projections.deflection import DeflectionProjection
@@ -28,6 +29,7 @@ PROJECTIONS: tuple[type[BatchProjection], ...] = (
     ContactsProjection,
     SurveysProjection,
     DeflectionProjection,
+    BriefProjection,
 )
 REBUILD_SUFFIX = "_next"
 REBUILD_LOCK = "journey projection rebuild: "  # advisory lock key, hashed with the name
