@@ -8,30 +8,20 @@ Reads: `case.assigned`, `reply.outbound` (a touch: the agent and the instant),
 How: one row per event in three tables (`brief_v1` the touches,
 `brief_v1_self_service`, `brief_v1_surveys`), each indexed by
 (customer_id, occurred_at): rows depend on their own event alone, so arrival
-order does not matter and a rebuild is the same fold. `BriefReads` answers the
-brief's inputs for a person from these tables, `contacts_v2` (the SPEC 4 marks
-of the person's contacts) and `cases_v1`; the windows are chosen in SQL and
-judged again by `journey.brief.fields`, as a replay judges its facts.
+order does not matter and a rebuild is the same fold. `projections.brief_reads`
+reads them (with `contacts_v2` and `cases_v1`) for the brief "now".
 Rebuild: `journey projections rebuild brief_v1`, or bump the suffix of `name`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any, ClassVar
-
-from eventsourcing.postgres import PostgresDatastore
-from psycopg.sql import SQL, Identifier
+from typing import ClassVar
 
 from journey.brief import fields
-from journey.brief.document import BriefInputs
-from journey.reading.persons import Person
-from journey.rules.contacts import ContactMark
 from journey.rules.facts import Fact
 from journey.vocabulary.events import TOPIC_BY_TYPE
 from projections.base import BatchProjection, Rows, View
-from projections.contacts import ContactsProjection
 
 
 def _by_time(role: str) -> tuple[str, str]:
@@ -105,105 +95,3 @@ class BriefProjection(BatchProjection):
                 if f.type == fields.SURVEY
             ],
         }
-
-
-QUERIES = {
-    "marks": "SELECT * FROM {contacts} WHERE person_id = %(person)s "
-    "AND occurred_at >= %(since_short)s AND occurred_at <= %(at)s",
-    "touches": "SELECT * FROM {touches} WHERE customer_id = ANY(%(streams)s) "
-    "AND occurred_at >= %(since_recent)s AND occurred_at <= %(at)s",
-    "uses": "SELECT * FROM {uses} WHERE customer_id = ANY(%(streams)s) "
-    "AND occurred_at >= %(since_short)s AND occurred_at <= %(at)s",
-    "surveys": "SELECT * FROM {surveys} WHERE customer_id = ANY(%(streams)s) "
-    "AND occurred_at <= %(at)s ORDER BY occurred_at DESC, position DESC LIMIT 1",
-}
-
-
-class BriefReads:
-    """The brief's inputs for "now" from the projection tables (one transaction)."""
-
-    def __init__(self, datastore: PostgresDatastore, name: str = BriefProjection.name):
-        self._datastore = datastore
-        self._tables = {
-            "contacts": Identifier(ContactsProjection.name),
-            "touches": Identifier(name),
-            "uses": Identifier(f"{name}_self_service"),
-            "surveys": Identifier(f"{name}_surveys"),
-        }
-
-    def inputs(
-        self,
-        person: Person,
-        at: datetime,
-        cases: Sequence[dict[str, Any]],
-        contacts: Sequence[Fact],
-    ) -> BriefInputs:
-        """The person's inputs judged at `at`, given its cases (`ReadModel`) and its
-        latest inbound contact (an indexed read of the log)."""
-        params = {
-            "person": person.resolved_id,
-            "streams": list(person.merged_ids),
-            "at": at,
-            "since_short": at - fields.SHORT,
-            "since_recent": at - fields.RECENT,
-        }
-        found: dict[str, list[dict[str, Any]]] = {}
-        with self._datastore.transaction(commit=False) as curs:
-            for name, query in QUERIES.items():
-                curs.execute(SQL(query).format(**self._tables), params)
-                found[name] = list(curs.fetchall())
-        return BriefInputs(
-            cases=cases,
-            marks=[_mark(row) for row in found["marks"]],
-            contacts=contacts,
-            touches=[_touch(row) for row in found["touches"]],
-            uses=[_use(row) for row in found["uses"]],
-            surveys=[_survey(row) for row in found["surveys"]],
-        )
-
-
-def _mark(row: dict[str, Any]) -> ContactMark:
-    return ContactMark(
-        row["position"],
-        row["occurred_at"],
-        row["channel"],
-        row["abandoned"],
-        row["is_repeat"],
-        row["is_switch"],
-    )
-
-
-def _touch(row: dict[str, Any]) -> Fact:
-    return Fact(
-        row["position"],
-        row["type"],
-        row["customer_id"],
-        row["occurred_at"],
-        case_id=row["case_id"],
-        agent_id=row["agent_id"],
-    )
-
-
-def _use(row: dict[str, Any]) -> Fact:
-    data = {"article_id": row["article_id"], "helpful": row["helpful"]}
-    return Fact(
-        row["position"],
-        fields.SELF_SERVICE,
-        row["customer_id"],
-        row["occurred_at"],
-        row["channel"],
-        data=data,
-    )
-
-
-def _survey(row: dict[str, Any]) -> Fact:
-    data = {k: row[k] for k in ("csat", "nps", "ces") if row[k] is not None}
-    return Fact(
-        row["position"],
-        fields.SURVEY,
-        row["customer_id"],
-        row["occurred_at"],
-        row["channel"],
-        row["case_id"],
-        data=data,
-    )
