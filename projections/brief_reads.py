@@ -117,7 +117,7 @@ class Briefs:
         streams = list(person.merged_ids)
         latest = self._reads.latest(streams, Bounds(at=now), (fields.CONTACT,), 1)
         contacts = [fact_from_stored(*row[:4]) for row in latest]
-        cases = self._model.customer_cases(person, now)
+        cases = self._model.customer_cases(person, now, resolved_since=now - fields.RECENT)
         inputs = self._tables.inputs(person, now, cases, contacts)
         if inputs.empty and not self._reads.has_events(streams, Bounds()):
             return None

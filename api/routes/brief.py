@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from api.deps import Reader, ServicesDep
@@ -69,20 +68,23 @@ async def context(
     those of the last 7 days, the agents already involved, the articles it
     tried, its last survey and what it last told us."""
     reading = briefs(services)
-    found: Found = await now_or_replayed(
-        services,
-        as_of,
-        at,
-        after,
-        projected=lambda _, now: reading.now(customer_id, now),
-        replayed=lambda: reading.replayed(customer_id, as_of, at),
-        missing=_not_found(customer_id),
-    )
     pii = "pii" in key.scopes
 
-    def document() -> dict[str, Any]:
+    def document(found: Found | None) -> dict[str, Any] | None:
+        """The whole answer, in the same worker thread as the reading."""
+        if found is None:
+            return None
         messages = event_documents(services, reading.messages(found), pii)
         customer = customer_document(services, found.person, as_of, at, pii)
         return brief_document(customer, found.fields, messages)
 
-    return json_response(await run_in_threadpool(document))
+    answer: dict[str, Any] = await now_or_replayed(
+        services,
+        as_of,
+        at,
+        after,
+        projected=lambda _, now: document(reading.now(customer_id, now)),
+        replayed=lambda: document(reading.replayed(customer_id, as_of, at)),
+        missing=_not_found(customer_id),
+    )
+    return json_response(answer)
