@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from api.errors import install_error_handlers
 from api.metrics import Metrics, MetricsMiddleware
 from api.openapi import install_swagger_ui, problem_openapi
-from api.routes import admin, analytics, cases, customers, events, health, identities
+from api.routes import admin, analytics, brief, cases, customers, events, health, identities
 from api.services import Services
 from journey.settings import Settings
 
@@ -59,7 +59,8 @@ def create_app(settings: Settings, database_url: str | None = None) -> FastAPI:
     )
     install_swagger_ui(app)
     install_error_handlers(app)
-    for module in (events, customers, identities, cases, analytics, admin, health):
+    # brief before customers: `{customer_id:path}` would take `.../context` for an id
+    for module in (events, brief, customers, identities, cases, analytics, admin, health):
         app.include_router(module.router)
     if importlib.util.find_spec("api.pages.routes") is not None:
         from api.pages.routes import router as pages

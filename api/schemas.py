@@ -100,6 +100,158 @@ class ContactsOut(BaseModel):
     abandoned: int
 
 
+class BriefIdentityOut(BaseModel):
+    kind: Literal["phone", "email", "handle", "device"]
+    customer_id: str
+    linked_at: datetime
+    value: str | None = Field(None, description="only with the `pii` scope")
+    shared: bool = Field(description="the identity is ignored or shared (SPEC 10.5)")
+
+
+class LastContactOut(BaseModel):
+    occurred_at: datetime
+    channel: Channel
+    case_id: str | None
+    abandoned: bool
+
+
+class Contacts7dOut(BaseModel):
+    inbound_contacts: int
+    repeat_contacts: int
+    channel_switches: int
+    abandoned: int
+    channels: list[Channel] = Field(description="sorted, distinct")
+
+
+class SelfServiceOut(BaseModel):
+    occurred_at: datetime
+    channel: Channel
+    article_id: str
+    helpful: bool | None
+
+
+class LastSurveyOut(BaseModel):
+    occurred_at: datetime
+    channel: Channel
+    case_id: str | None
+    csat: int | None
+    nps: int | None
+    ces: int | None
+
+
+class BriefOut(BaseModel):
+    """SPEC 11. "In the N days up to `at`": from `at` - N days to `at`, both included."""
+
+    customer_id: str
+    resolved_id: str
+    merged_ids: list[str]
+    identities: list[BriefIdentityOut]
+    open_cases: list[CaseOut] = Field(description="status not resolved/closed; latest opened first")
+    recent_cases: list[CaseOut] = Field(
+        description="resolved or closed, resolved_at in the 30 days up to `at`; latest first"
+    )
+    last_contact: LastContactOut | None
+    contacts_7d: Contacts7dOut
+    agents: list[str] = Field(description="assigned or replied in the 30 days up to `at`")
+    self_service: list[SelfServiceOut] = Field(description="the 7 days up to `at`, latest first")
+    last_survey: LastSurveyOut | None
+    recent_messages: list[EventOut] = Field(
+        description="the latest 5 contact.inbound and reply.outbound, latest first"
+    )
+
+
+_CASE_EXAMPLE: dict[str, Any] = {
+    "case_id": "case-81",
+    "customer_id": "crm-1042",
+    "status": "open",
+    "opened_at": "2026-10-02T09:14:00Z",
+    "channel": "phone",
+    "priority": "high",
+    "assignee": "agent-07",
+    "handoffs": 1,
+    "agents": ["agent-03", "agent-07"],
+    "inbound_contacts": 2,
+    "repeat_contacts": 1,
+    "first_response_at": "2026-10-02T09:20:00Z",
+    "reopens": 0,
+    "resolved_at": None,
+    "first_contact_resolution": False,
+    "sla": [
+        {
+            "metric": "resolution",
+            "policy": "default",
+            "start": "2026-10-02T09:14:00Z",
+            "target_seconds": 86400,
+            "due_at": "2026-10-03T09:14:00Z",
+            "fulfilled_at": None,
+            "breached": False,
+            "breached_at": None,
+        }
+    ],
+}
+BRIEF_EXAMPLE: dict[str, Any] = {
+    "customer_id": "crm-1042",
+    "resolved_id": "crm-1042",
+    "merged_ids": ["chat-77", "crm-1042"],
+    "identities": [
+        {
+            "kind": "phone",
+            "customer_id": "crm-1042",
+            "linked_at": "2026-09-01T08:00:00Z",
+            "value": "+31201234567",
+            "shared": False,
+        }
+    ],
+    "open_cases": [_CASE_EXAMPLE],
+    "recent_cases": [],
+    "last_contact": {
+        "occurred_at": "2026-10-02T15:02:00Z",
+        "channel": "chat",
+        "case_id": "case-81",
+        "abandoned": True,
+    },
+    "contacts_7d": {
+        "inbound_contacts": 2,
+        "repeat_contacts": 1,
+        "channel_switches": 1,
+        "abandoned": 1,
+        "channels": ["chat", "phone"],
+    },
+    "agents": ["agent-03", "agent-07"],
+    "self_service": [
+        {
+            "occurred_at": "2026-10-02T14:50:00Z",
+            "channel": "web",
+            "article_id": "kb-reset-router",
+            "helpful": False,
+        }
+    ],
+    "last_survey": {
+        "occurred_at": "2026-09-12T10:00:00Z",
+        "channel": "email",
+        "case_id": "case-60",
+        "csat": 2,
+        "nps": None,
+        "ces": 6,
+    },
+    "recent_messages": [
+        {
+            "id": "chat-77:msg-9",
+            "type": "contact.inbound",
+            "customer_id": "chat-77",
+            "occurred_at": "2026-10-02T15:02:00Z",
+            "channel": "chat",
+            "case_id": "case-81",
+            "agent_id": None,
+            "data": {"abandoned": True},
+            "pii": {"body": "The router still drops every evening."},
+            "position": 90412,
+            "recorded_at": "2026-10-02T15:02:01Z",
+        }
+    ],
+}
+
+
 class BreachOut(BaseModel):
     case_id: str
     customer_id: str

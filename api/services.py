@@ -17,10 +17,13 @@ from api.metrics import Metrics
 from journey.ingest.intake import Intake
 from journey.integrity.audit import AuditService
 from journey.postgres.database import ConnectionParams
+from journey.postgres.identity_values import SealedValues
 from journey.postgres.reads import EventReads
 from journey.reading.replay import Replays
 from journey.runtime import Store, open_store
 from journey.settings import Settings
+from projections.identity_index import IdentityIndex
+from projections.identity_reads import IdentityReads
 from projections.queries import ReadModel
 
 log = logging.getLogger(__name__)
@@ -46,6 +49,7 @@ class Services:
     notifications: Notifications
     metrics: Metrics
     intake: Intake
+    identities: IdentityReads
 
     @classmethod
     def open(cls, settings: Settings, database_url: str | None, metrics: Metrics) -> Services:
@@ -55,6 +59,7 @@ class Services:
         sla_config = store.sla_config
         reads = EventReads(pool)
         read_model = ReadModel(store, sla_config, settings.repeat_window)
+        replays = Replays(reads, read_model.component, sla_config.policy_for)
         listen_as = ConnectionParams.from_url(store.database_url).conninfo()
         services = cls(
             store=store,
@@ -62,12 +67,21 @@ class Services:
             reads=reads,
             audit=store.audit_service(),
             read_model=read_model,
-            replays=Replays(reads, read_model.component, sla_config.policy_for),
+            replays=replays,
             notifications=Notifications(
                 make_conninfo(listen_as, options=f"-c role={settings.db_role}")
             ),
             metrics=metrics,
             intake=Intake(store.ingestor, partial(_preparers, store)),
+            identities=IdentityReads(
+                IdentityIndex(store.datastore),
+                reads,
+                replays,
+                read_model.person,
+                SealedValues(store.datastore, store.settings.master_key),
+                store.identities_config,
+                store.identity_secret,
+            ),
         )
         metrics.watch_positions(services.positions)
         return services

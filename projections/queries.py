@@ -60,9 +60,12 @@ class ReadModel:
         found = self._cases("case_id", [case_id], at)
         return found[0] if found else None
 
-    def customer_cases(self, person: Person, at: datetime) -> list[Row]:
-        """The cases of every stream of the person."""
-        return self._cases("customer_id", list(person.merged_ids), at)
+    def customer_cases(
+        self, person: Person, at: datetime, resolved_since: datetime | None = None
+    ) -> list[Row]:
+        """The cases of every stream of the person; with `resolved_since`, only those
+        not resolved or closed, or resolved since then (what the brief shows)."""
+        return self._cases("customer_id", list(person.merged_ids), at, resolved_since)
 
     def person(self, customer_id: str) -> Person:
         """The customer's person now (SPEC 10.2)."""
@@ -88,10 +91,14 @@ class ReadModel:
         )
         return [row["id"] for row in rows]
 
-    def _cases(self, column: str, keys: list[str], at: datetime) -> list[Row]:
+    def _cases(
+        self, column: str, keys: list[str], at: datetime, resolved_since: datetime | None = None
+    ) -> list[Row]:
         cases = self._rows(
-            "SELECT * FROM {cases} WHERE {column} = ANY(%(keys)s) ORDER BY opened_at, case_id",
-            {"keys": keys},
+            "SELECT * FROM {cases} WHERE {column} = ANY(%(keys)s) AND (%(since)s::timestamptz "
+            "IS NULL OR status NOT IN ('resolved', 'closed') OR resolved_at >= %(since)s) "
+            "ORDER BY opened_at, case_id",
+            {"keys": keys, "since": resolved_since},
             column=Identifier(column),
         )
         instances: dict[str, list[SlaInstance]] = {c["case_id"]: [] for c in cases}

@@ -18,6 +18,7 @@ from journey.postgres.recorder import JourneyRecorder
 from journey.runtime import Store
 from projections import bulk
 from projections.base import BatchProjection, Context, connect
+from projections.brief import BriefProjection
 from projections.cases import CasesProjection
 from projections.contacts import ContactsProjection
 from projections.deflection import DeflectionProjection
@@ -31,6 +32,7 @@ PROJECTIONS: tuple[type[BatchProjection], ...] = (
     SurveysProjection,
     DeflectionProjection,
     IdentitiesProjection,
+    BriefProjection,
 )
 REBUILD_SUFFIX = "_next"
 REBUILD_LOCK = "journey projection rebuild: "  # advisory lock key, hashed with the name

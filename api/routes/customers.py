@@ -15,7 +15,7 @@ from api.errors import Problem, field_problem
 from api.params import After, AsOf, At, Cursor, CustomerId, Limit, Window, window_or
 from api.reading import event_documents, now_or_replayed, of_known_customer
 from api.render import decode_cursor, encode_cursor, json_response
-from api.routes.identities import identity_reads, reading
+from api.routes.identities import reading
 from api.schemas import (
     Channel,
     ContactsOut,
@@ -183,7 +183,7 @@ async def customer(
     otherwise take."""
     when = await reading(services, as_of, at, after)
     document = await run_in_threadpool(
-        identity_reads(services).customer, customer_id, when, "pii" in key.scopes
+        services.identities.customer, customer_id, when, "pii" in key.scopes
     )
     if document is None:
         raise _not_found(customer_id)

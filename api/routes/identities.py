@@ -17,24 +17,9 @@ from api.render import decode_cursor, encode_cursor, json_response
 from api.schemas import DuplicatesOut, LookupIn, LookupOut, SharedOut
 from api.services import Services
 from journey.identities.normalise import IdentityError, identity_key
-from journey.postgres.identity_values import SealedValues
-from projections.identity_index import IdentityIndex
-from projections.identity_reads import IdentityReads, Reading
+from projections.identity_reads import Reading
 
 router = APIRouter(tags=["identities"])
-
-
-def identity_reads(services: Services) -> IdentityReads:
-    store = services.store
-    return IdentityReads(
-        IdentityIndex(store.datastore),
-        services.reads,
-        services.replays,
-        services.read_model.person,
-        SealedValues(store.datastore, store.settings.master_key),
-        store.identities_config,
-        store.identity_secret,
-    )
 
 
 async def reading(services: Services, as_of: AsOf, at: At, after: After) -> Reading:
@@ -86,7 +71,7 @@ async def lookup(
     start = after_of(cursor, (str,))
     when = await reading(services, as_of, at, after)
     document, last = await run_in_threadpool(
-        identity_reads(services).lookup, identity, when, start[0] if start else "", limit
+        services.identities.lookup, identity, when, start[0] if start else "", limit
     )
     return json_response(document | {"next_cursor": cursor_of(None if last is None else [last])})
 
@@ -106,7 +91,7 @@ async def duplicates(
     start = after_of(cursor, (str, str, str))
     when = await reading(services, as_of, at, after)
     groups, last = await run_in_threadpool(
-        identity_reads(services).duplicates, when, start, limit, "pii" in key.scopes
+        services.identities.duplicates, when, start, limit, "pii" in key.scopes
     )
     return json_response({"groups": groups, "next_cursor": cursor_of(last)})
 
@@ -126,6 +111,6 @@ async def shared(
     start = after_of(cursor, (int, str, str))
     when = await reading(services, as_of, at, after)
     found, last = await run_in_threadpool(
-        identity_reads(services).shared, when, start, limit, "pii" in key.scopes
+        services.identities.shared, when, start, limit, "pii" in key.scopes
     )
     return json_response({"identities": found, "next_cursor": cursor_of(last)})

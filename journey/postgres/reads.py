@@ -98,6 +98,20 @@ class EventReads:
             conditions.append((SQL("(occurred_at, notification_id) > (%s, %s)"), after))
         return self._rows(conditions, SQL("occurred_at, notification_id"), limit)
 
+    def latest(
+        self, customer_ids: Sequence[str], bounds: Bounds, types: Sequence[str], limit: int
+    ) -> list[StoredRow]:
+        """The latest `limit` stored rows of `types` of the customers' streams,
+        latest first: each stream's timeline index read backwards, then merged."""
+        topics = [TOPIC_BY_TYPE[t] for t in types]
+        where, params = _where([*_bounded(bounds), (SQL("topic = ANY(%s)"), (topics,))])
+        query = SQL(
+            "SELECT e.* FROM unnest(%s::text[]) AS s(id) CROSS JOIN LATERAL ({} "
+            "WHERE originator_id = s.id AND {} ORDER BY occurred_at DESC, notification_id DESC "
+            "LIMIT {}) AS e ORDER BY e.occurred_at DESC, e.notification_id DESC LIMIT {}"
+        ).format(ROW, where, Literal(limit), Literal(limit))
+        return fetch_all(self._pool, query, (list(customer_ids), *params), binary=True)
+
     def has_events(self, customer_ids: Sequence[str], bounds: Bounds) -> bool:
         return bool(
             self._rows(

@@ -54,6 +54,12 @@ SNAPSHOT_QUERIES = {
     "ORDER BY customer_id, occurred_at",
     "deflection": "SELECT customer_id, occurred_at, helpful, deflected FROM {p}deflection_v1 "
     "ORDER BY customer_id, occurred_at",
+    "touches": "SELECT customer_id, occurred_at, type, case_id, agent_id FROM {p}brief_v1 "
+    "ORDER BY customer_id, occurred_at, type, case_id, agent_id",
+    "uses": "SELECT customer_id, occurred_at, channel, article_id, helpful "
+    "FROM {p}brief_v1_self_service ORDER BY customer_id, occurred_at, article_id",
+    "answers": "SELECT customer_id, occurred_at, channel, case_id, csat, nps, ces "
+    "FROM {p}brief_v1_surveys ORDER BY customer_id, occurred_at, case_id",
 }
 
 

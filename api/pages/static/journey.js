@@ -1,8 +1,9 @@
-// The customer journey page: find a customer, draw the timeline, replay it as of
-// a past moment, show an event's or a case's details, verify the hash chain.
+// The customer journey page: find a customer, open with the agent's brief, draw the
+// timeline, replay both as of a past moment, show an event's or a case's details, verify the hash chain.
 
 import { ApiError, api, apiAll, channelName, el, explain, say, seconds, setUpSignIn, table,
   utc } from "./common.js";
+import { renderBrief } from "./brief.js";
 import { annotate, describe, renderTimeline } from "./timeline.js";
 
 const $ = (id) => document.getElementById(id);
@@ -82,7 +83,7 @@ async function replay(asOf) {
       (view.complete ? "" : " Only the first 10,000 events are drawn."));
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) {
-      render({ events: [], cases: [], contacts: null, end: asOf });
+      render({ events: [], cases: [], contacts: null, brief: null, end: asOf });
       say(`Nothing was known about ${customer} as of ${utc(asOf)}.`);
     } else say(explain(error, "read"));
   }
@@ -95,19 +96,21 @@ function plural(count, noun) {
 async function read(customer, asOf) {
   const path = `/v1/customers/${encodeURIComponent(customer)}`;
   const params = { as_of: asOf };
-  const [timeline, cases, contacts] = await Promise.all([
+  const [timeline, cases, contacts, brief] = await Promise.all([
     apiAll(`${path}/timeline`, params, "events", 10),
     api(`${path}/cases`, params),
     api(`${path}/contacts`, params),
+    api(`${path}/context`, params),
   ]);
   const events = annotate(timeline.items, contacts.window_seconds);
-  return { events, cases: cases.cases, contacts, complete: timeline.complete,
+  return { events, cases: cases.cases, contacts, brief, complete: timeline.complete,
     end: asOf || new Date().toISOString() };
 }
 
 function render(view) {
   $("journey").hidden = false;
   $("journey-customer").textContent = state.customer;
+  renderBrief($("brief"), view.brief, select);
   renderSummary(view);
   renderTimeline($("timeline"), view.events, view.cases, view.end, select);
   renderCases(view.cases);
