@@ -17,24 +17,13 @@ from api.render import decode_cursor, encode_cursor, json_response
 from api.schemas import DuplicatesOut, LookupIn, LookupOut, SharedOut
 from api.services import Services
 from journey.identities.normalise import IdentityError, identity_key
-from journey.postgres.identity_values import SealedValues
-from projections.identity_index import IdentityIndex
-from projections.identity_reads import IdentityReads, Reading
+from projections.identity_reads import IdentityReads, Reading, identity_reads_of
 
 router = APIRouter(tags=["identities"])
 
 
 def identity_reads(services: Services) -> IdentityReads:
-    store = services.store
-    return IdentityReads(
-        IdentityIndex(store.datastore),
-        services.reads,
-        services.replays,
-        services.read_model.person,
-        SealedValues(store.datastore, store.settings.master_key),
-        store.identities_config,
-        store.identity_secret,
-    )
+    return identity_reads_of(services.store, services.reads, services.replays, services.read_model)
 
 
 async def reading(services: Services, as_of: AsOf, at: At, after: After) -> Reading:
