@@ -17,13 +17,11 @@ from api.metrics import Metrics
 from journey.ingest.intake import Intake
 from journey.integrity.audit import AuditService
 from journey.postgres.database import ConnectionParams
-from journey.postgres.identity_values import SealedValues
 from journey.postgres.reads import EventReads
 from journey.reading.replay import Replays
 from journey.runtime import Store, open_store
 from journey.settings import Settings
-from projections.identity_index import IdentityIndex
-from projections.identity_reads import IdentityReads
+from projections.identity_reads import IdentityReads, identity_reads_of
 from projections.queries import ReadModel
 
 log = logging.getLogger(__name__)
@@ -73,15 +71,7 @@ class Services:
             ),
             metrics=metrics,
             intake=Intake(store.ingestor, partial(_preparers, store)),
-            identities=IdentityReads(
-                IdentityIndex(store.datastore),
-                reads,
-                replays,
-                read_model.person,
-                SealedValues(store.datastore, store.settings.master_key),
-                store.identities_config,
-                store.identity_secret,
-            ),
+            identities=identity_reads_of(store, reads, replays, read_model),
         )
         metrics.watch_positions(services.positions)
         return services

@@ -14,8 +14,7 @@ import sys
 import threading
 import time
 import webbrowser
-from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -28,6 +27,7 @@ from api.keys import SCOPES, ApiKeys
 from cli.context import checked_settings, listen_socket
 from cli.serve import run_server
 from journey.demo.generator import generate
+from journey.demo.showcase import showcase as pick_showcase
 from journey.demo.trickle import Trickle
 from journey.ingest.importer import ImportSummary, import_lines
 from journey.postgres import migrate as migrations
@@ -79,7 +79,7 @@ def demo(
         if _instant(e) <= now
     ]
     cut = now - timedelta(hours=LATE_HOURS)
-    showcase = _showcase(events, cut)
+    showcase = pick_showcase(events, cut)
     with open_store(settings, url) as store:
         for label, part in _in_two_recordings(events, cut):
             summary = import_lines(store.ingestor, (orjson.dumps(e) for e in part))
@@ -144,21 +144,6 @@ def _report(label: str, summary: ImportSummary) -> None:
     )
     for number, reason in summary.rejects[:5]:
         console.print(f"  event {number}: {reason}", markup=False, highlight=False)
-
-
-def _showcase(events: Iterable[dict[str, Any]], cut: datetime) -> str:
-    """A customer worth a first look: with events after `cut` (so as_of shows a
-    difference), over three channels or more, with a history of readable length."""
-    channels: dict[str, set[str]] = {}
-    counts: Counter[str] = Counter()
-    late: set[str] = set()
-    for event in events:
-        customer = event["customer_id"]
-        channels.setdefault(customer, set()).add(event.get("channel", ""))
-        counts[customer] += 1
-        if _instant(event) > cut:
-            late.add(customer)
-    return max(counts, key=lambda c: (c in late, min(len(channels[c]), 4), -abs(counts[c] - 30), c))
 
 
 def _browsable(host: str) -> str:

@@ -23,6 +23,8 @@ from rich.progress import (
 
 from cli import audit, db, demo, keys, serve
 from cli.context import PortBusy, migrated_store
+from cli.customers import customers
+from cli.identities import identities
 from cli.projections import projections
 from cli.worker import worker
 from journey.ingest.importer import BATCH_LINES, PREPARER_NICENESS, import_lines
@@ -94,6 +96,8 @@ app.command()(demo.demo)
 app.add_typer(keys.keys, name="keys")
 app.add_typer(projections, name="projections")
 app.add_typer(db.db, name="db")
+app.add_typer(customers, name="customers")
+app.add_typer(identities, name="identities")
 app.command()(worker)
 
 

@@ -20,12 +20,14 @@ from journey.identities.candidates import Sharing
 from journey.identities.config import IdentitiesConfig
 from journey.identities.normalise import identity_key
 from journey.identities.resolution import Holding, Identity, Persons
+from journey.postgres.identity_values import SealedValues as StoredValues
 from journey.postgres.reads import EventReads
 from journey.reading.bounds import Bounds
 from journey.reading.persons import Person
 from journey.reading.replay import Replays, judged_at
 from projections.base import SealedValues
 from projections.identity_index import IdentityIndex
+from projections.queries import ReadModel
 
 Page = tuple[list[dict[str, Any]], list[Any] | None]  # entries, `after` of the next page
 
@@ -202,3 +204,19 @@ def _key(group: Any) -> list[Any]:
 
 def _with_value(entry: dict[str, Any], value: str | None) -> dict[str, Any]:
     return entry if value is None else entry | {"value": value}
+
+
+def identity_reads_of(
+    store: Any, reads: EventReads, replays: Replays, read_model: ReadModel
+) -> IdentityReads:
+    """The identity reads over a store (`journey.runtime.Store`), as the API and
+    the command line use them."""
+    return IdentityReads(
+        IdentityIndex(store.datastore),
+        reads,
+        replays,
+        read_model.person,
+        StoredValues(store.datastore, store.settings.master_key),
+        store.identities_config,
+        store.identity_secret,
+    )

@@ -6,7 +6,8 @@ resolved, now and then reopened by the customer, and followed by a survey.
 Deterministic for a given seed. With `business_hours`, most contacts arrive on
 weekdays in the default office calendar's hours (09:00-18:00 Moscow, 06:00-15:00
 UTC), so business-time SLA clocks stop overnight and the demo looks like a
-working contact centre."""
+working contact centre. Customers link identities; some are a CRM's second
+record of one person, a few of them merged (journey.demo.people)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import random
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from journey.demo.people import People
 
 CONTACT_CHANNELS = ("phone", "email", "chat", "social", "messenger", "sms")
 AGENTS = tuple(f"agent-{n:02d}" for n in range(1, 25))
@@ -27,14 +30,19 @@ def generate(
     seed: int = 7,
     cases_per_customer: float = 2.0,
     business_hours: bool = False,
+    identities: bool = True,
 ) -> Iterator[dict[str, Any]]:
-    """Events of `customers` customers over `days`, customer by customer."""
+    """Events of `customers` customers over `days`, customer by customer; with
+    `identities`, their identities, duplicate records and merges (`people`)."""
     rng = random.Random(seed)
     moment = _business_moment if business_hours else _any_moment
+    people = People(seed, start + timedelta(days=days))
     for number in range(customers):
-        yield from _customer(
-            rng, f"cust-{seed}-{number:07d}", start, days, cases_per_customer, moment
-        )
+        customer = f"cust-{seed}-{number:07d}"
+        events = list(_customer(rng, customer, start, days, cases_per_customer, moment))
+        yield from events
+        if identities:
+            yield from people.identities(customer, events)
 
 
 def _any_moment(rng: random.Random, start: datetime, days: int) -> datetime:

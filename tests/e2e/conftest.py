@@ -24,7 +24,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from api.keys import ApiKeys
 from journey.runtime import open_store
 from journey.settings import Settings
-from tests.e2e import scenario
+from tests.e2e import persons, scenario
 from tests.plugins.database import TEST_MASTER_KEY, drop_database
 
 CHROMIUM = "/usr/bin/chromium"
@@ -88,6 +88,7 @@ def _load(settings: Settings, database_url: str) -> tuple[str, str, list[str]]:
         history = scenario.background(now)
         for start in range(0, len(history), 1000):
             store.ingestor.append(history[start : start + 1000])
+        store.ingestor.append(persons.persons(now))
         recorded = []
         for number, recording in enumerate(scenario.alice_recordings(now)):
             if number > 0:

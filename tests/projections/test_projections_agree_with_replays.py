@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from journey.demo.generator import generate
+from journey.identities.persons import classify_person_contacts
+from journey.identities.resolution import Persons
 from journey.reading.documents import case_document, contacts_document, read_case
-from journey.rules.contacts import classify_contacts, summarise_by_day
+from journey.rules.contacts import summarise_by_day
 from journey.rules.facts import Fact, fact_from_stored
 from journey.rules.sla_config import load_sla_config
 from journey.runtime import Store
@@ -63,12 +65,16 @@ def test_per_day_counts_for_another_window_follow_the_same_rule_as_the_flags(sto
 
 
 def replayed_days(facts: list[Fact], window: timedelta) -> list[dict[str, Any]]:
-    """The per-day answer of a replay: every customer's contacts classified by the
-    pure fold, counted per UTC day and channel."""
+    """The per-day answer of a replay: every person's contacts (SPEC 10.3: the
+    generated history merges some streams) classified by the pure fold, counted
+    per UTC day and channel."""
+    persons = Persons.from_facts(facts)
     marks = [
-        mark
-        for customer in sorted({f.customer_id for f in facts})
-        for mark in classify_contacts([f for f in facts if f.customer_id == customer], window)
+        contact.mark
+        for person in sorted({persons.resolve(f.customer_id) for f in facts})
+        for contact in classify_person_contacts(
+            [f for f in facts if persons.resolve(f.customer_id) == person], window
+        )
     ]
     return [
         {"day": day, "channel": channel, **asdict(counts)}

@@ -4,10 +4,12 @@
 import { ApiError, api, apiAll, channelName, el, explain, say, seconds, setUpSignIn, table,
   utc } from "./common.js";
 import { renderBrief } from "./brief.js";
+import { canWrite, renderPerson, streamLetters, tagStreams } from "./person.js";
 import { annotate, describe, renderTimeline } from "./timeline.js";
 
 const $ = (id) => document.getElementById(id);
-const state = { customer: "", recorded: [], asOf: null, view: null, timer: null };
+const state = { customer: "", recorded: [], asOf: null, view: null, timer: null,
+  shown: new Set(), seen: new Set(), writable: false };
 
 setUpSignIn(() => {
   const params = new URLSearchParams(location.search);
@@ -31,15 +33,18 @@ $("as-of").addEventListener("change", () => {
 $("as-of-now").addEventListener("click", () => setAsOf(null, true));
 $("verify").addEventListener("click", verify);
 
-/** Loads the customer as known now (for the replay's steps), then as of `asOf`. */
-async function show(customer, asOf) {
+/** Loads the customer as known now (for the replay's steps), then as of `asOf`;
+ * `after`: a position the projections must have reached (a merge just stored). */
+async function show(customer, asOf, after = null) {
   if (!customer) return;
+  if (customer !== state.customer) { state.shown.clear(); state.seen.clear(); }
   state.customer = customer;
   $("customer").value = customer;
   $("verify-result").textContent = "";
   say(`Loading ${customer}…`);
   try {
-    const now = await read(customer, null);
+    const [now, writable] = await Promise.all([read(customer, null, after), canWrite()]);
+    state.writable = writable;
     if (customer !== state.customer) return; // a newer search won
     state.recorded = [...new Set(now.events.map((e) => e.recorded_at))].sort();
     const slider = $("as-of-slider");
@@ -93,21 +98,39 @@ function plural(count, noun) {
   return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }
 
-async function read(customer, asOf) {
+async function read(customer, asOf, after = null) {
   const path = `/v1/customers/${encodeURIComponent(customer)}`;
   const params = { as_of: asOf };
+  const person = await api(path, { ...params, after }); // first: it waits for `after`
   const [timeline, cases, contacts, brief] = await Promise.all([
-    apiAll(`${path}/timeline`, params, "events", 10),
+    apiAll(`${path}/timeline`, { ...params, merged: true }, "events", 10),
     api(`${path}/cases`, params),
     api(`${path}/contacts`, params),
     api(`${path}/context`, params),
   ]);
-  const events = annotate(timeline.items, contacts.window_seconds);
-  return { events, cases: cases.cases, contacts, brief, complete: timeline.complete,
+  const letters = streamLetters(person);
+  const events = tagStreams(annotate(timeline.items, contacts.window_seconds), letters);
+  return { person, letters, events, cases: cases.cases, contacts, brief, complete: timeline.complete,
     end: asOf || new Date().toISOString() };
 }
 
-function render(view) {
+/** The person's block, and the view with only the events and cases of the ticked streams. */
+function personView(view) {
+  for (const id of view.letters ? view.letters.keys() : []) {
+    if (!state.seen.has(id)) { state.seen.add(id); state.shown.add(id); } // a new stream: shown
+  }
+  renderPerson(view.person, view.letters || new Map(), {
+    writable: state.writable, shown: state.shown,
+    onFilter: () => render(view),
+    onChanged: (position) => show(state.customer, null, position),
+  });
+  if (!view.person) return view;
+  const shown = (item) => !item.customer_id || state.shown.has(item.customer_id);
+  return { ...view, events: view.events.filter(shown), cases: view.cases.filter(shown) };
+}
+
+function render(all) {
+  const view = personView(all);
   $("journey").hidden = false;
   $("journey-customer").textContent = state.customer;
   renderBrief($("brief"), view.brief, select);

@@ -42,7 +42,9 @@ const NAMES = {
   "contact.inbound": "contact", "reply.outbound": "reply", "case.opened": "case opened",
   "case.assigned": "case assigned", "case.status_changed": "status changed",
   "case.priority_changed": "priority changed", "survey.answered": "survey answered",
-  "self_service.used": "self-service used",
+  "self_service.used": "self-service used", "identity.linked": "identity linked",
+  "identity.unlinked": "identity unlinked", "customer.merged": "merged",
+  "customer.unmerged": "unmerged",
 };
 
 /** A short phrase for an event: its kind and flags (used by the marks, the table, details). */
@@ -51,7 +53,7 @@ export function describe(event) {
   const flags = [
     event.abandoned && "abandoned", event.repeat && "repeat contact",
     event.channelSwitch && "channel switch", event.handoff && "handoff",
-    data.status && `to ${data.status}`, data.priority && `priority ${data.priority}`,
+    data.status && `to ${data.status}`, data.kind, data.into && `into ${data.into}`, data.priority && `priority ${data.priority}`,
     event.agent_id && event.type === "case.assigned" && `to ${event.agent_id}`,
   ].filter(Boolean);
   const name = NAMES[event.type] || event.type;
@@ -128,11 +130,20 @@ function eventMark(event, x, onSelect) {
     node: el("button", {
       type: "button", class: classes, "data-position": event.position,
       "aria-label": `${utc(event.occurred_at)}, ${channelName(event.channel)}, ${describe(event)}` +
-        (event.case_id ? `, case ${event.case_id}` : ""),
+        (event.case_id ? `, case ${event.case_id}` : "") + streamText(event),
       title: `${describe(event)} · ${utc(event.occurred_at)}`,
       onclick: () => onSelect({ event }),
-    }, glyph, event.repeat ? el("sup", { "aria-hidden": "true" }, "↻") : null),
+    }, glyph, event.repeat ? el("sup", { "aria-hidden": "true" }, "↻") : null, streamTag(event)),
   };
+}
+
+/** A merged person's events carry their stream's letter (set by person.js). */
+function streamTag(event) {
+  return event.stream ? el("span", { class: "stream-tag", "aria-hidden": "true" }, event.stream) : null;
+}
+
+function streamText(event) {
+  return event.stream ? `, stream ${event.stream} (${event.customer_id})` : "";
 }
 
 function breachMark(kase, metric, units, onSelect) {
