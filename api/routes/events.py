@@ -19,7 +19,8 @@ from api.params import Limit
 from api.render import event_document, json_response, key_lookup, utc
 from api.schemas import AppendOut, FeedOut
 from api.services import Services
-from journey.ingest.ingestor import MAX_BATCH
+from journey.ingest.ingestor import MAX_BATCH, BatchRejected
+from journey.ingest.validation import repeated_key_violations
 from journey.postgres.recorder import CREATED
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -141,6 +142,8 @@ async def append_events(request: Request) -> Response:
             f"more than {MAX_BATCH} events in one batch",
             errors=[{"field": "(batch)", "message": f"at most {MAX_BATCH} events"}],
         )
+    if repeated := repeated_key_violations(body, raw):
+        raise BatchRejected(repeated)
     results = await services.ingest(batch, body)
     created = sum(r.status == CREATED for r in results)
     services.metrics.count_ingested(created, len(results) - created)

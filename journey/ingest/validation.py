@@ -29,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from journey.ingest.json_keys import TOO_DEEP, repeated_keys, surely_unrepeated
 from journey.vocabulary.envelope import ValidEvent
 from journey.vocabulary.events import CLIENT_TYPES
 from journey.vocabulary.terms import CHANNELS, PRIORITIES, STATUSES
@@ -36,6 +37,7 @@ from journey.vocabulary.terms import CHANNELS, PRIORITIES, STATUSES
 MAX_FUTURE = timedelta(minutes=5)
 MAX_PII_FIELDS = 32
 MAX_PII_VALUE_CHARS = 16_384
+REPEATED_KEY = "repeated in its object: a JSON object may hold each key once"
 _INSTANT = r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})"
 IDENTIFIER_CHARS = r"[A-Za-z0-9._:@/-]+"  # SPEC 2.1 identifiers (ids, path parameters)
 _PII_KEY_CHARS = r"[A-Za-z0-9_.-]+"
@@ -271,9 +273,11 @@ def decode_valid(document: bytes, now: datetime) -> ValidEvent | None:
     valid; None when it is not (or may not be): then `orjson.loads` and
     `validate_event` tell why, naming every violation."""
     try:
-        return _passed(_DECODE_ONE.decode(document), now)
+        incoming = _DECODE_ONE.decode(document)
+        valid = _passed(incoming, now)
     except (msgspec.ValidationError, msgspec.DecodeError):
         return None
+    return None if valid is None or _repeats_keys(document, incoming) else valid
 
 
 def decode_valid_batch(document: bytes, now: datetime) -> list[ValidEvent] | None:
@@ -288,7 +292,34 @@ def decode_valid_batch(document: bytes, now: datetime) -> list[ValidEvent] | Non
         if valid is None:
             return None
         events.append(valid)
-    return events
+    return None if _repeats_keys(document, incoming) else events
+
+
+def repeated_key_violations(document: bytes, decoded: object) -> list[Violation]:
+    """A violation for each key that an object of `document` (one event or an
+    array of them) repeats, `decoded` being what orjson made of it: [] almost
+    always, at the cost of one encoding (see `json_keys`)."""
+    if surely_unrepeated(document, decoded):
+        return []
+    events = decoded if isinstance(decoded, list) else [decoded]
+    found = []
+    for path in repeated_keys(document):
+        if path == TOO_DEEP:
+            found.append(Violation(0, None, "(body)", "nested too deeply to read its keys"))
+            continue
+        index, key = (path[0], path[1:]) if isinstance(decoded, list) else (0, path)
+        assert isinstance(index, int)
+        found.append(Violation(index, _readable_id(events[index]), _path(key), REPEATED_KEY))
+    return found
+
+
+def _repeats_keys(document: bytes, decoded: _Incoming | list[_Incoming]) -> bool:
+    """Whether an object of `document`, whose events are valid, repeats a key.
+    Their numbers are integers (no `data` rule takes a float: a test holds it),
+    which msgspec writes as the document did, so the length test applies."""
+    return not surely_unrepeated(document, decoded, numbers_as_written=True) and bool(
+        repeated_keys(document)
+    )
 
 
 # The fast path. msgspec decodes and checks `EventIn`'s fields in one pass, several
@@ -308,7 +339,9 @@ _PII_KEY = re.compile(_PII_KEY_CHARS).fullmatch
 _PiiText = Annotated[str, msgspec.Meta(max_length=MAX_PII_VALUE_CHARS)]
 
 
-class _Incoming(msgspec.Struct, frozen=True, gc=False, forbid_unknown_fields=True):
+class _Incoming(
+    msgspec.Struct, frozen=True, gc=False, forbid_unknown_fields=True, omit_defaults=True
+):  # `omit_defaults`: encoded again as it was most likely written (`_repeats_keys`)
     id: _Id
     type: EventType
     customer_id: _Id

@@ -1,0 +1,96 @@
+"""Keys a JSON object repeats: `{"id": "a", "id": "b"}`.
+
+JSON leaves such a document's meaning open: orjson and msgspec keep the last
+value, other parsers the first or an error, so a CRM and the store could read
+one event two ways (its idempotency key, its audited content). It is refused.
+
+Neither decoder reports a repeated key, and finding them takes a parse of its
+own (`repeated_keys`, the standard library's: about 3 us an event, as much as
+the whole of validation's fast path). `surely_unrepeated` spares it almost
+always: it compares the document with what was decoded from it (the last value
+winning), encoded again, in one C call and a length or two counts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+import msgspec
+
+Path = tuple[int | str, ...]  # keys and array indices, outermost first
+TOO_DEEP: Path = ()  # `repeated_keys`' answer when the parser's nesting limit stopped it
+
+_ENCODE = msgspec.json.Encoder().encode
+
+
+def surely_unrepeated(document: bytes, decoded: Any, numbers_as_written: bool = False) -> bool:
+    """True when no object of `document` repeats a key, `decoded` being what a
+    decoder that keeps the last value made of it (dicts, lists, scalars, msgspec
+    structs with `omit_defaults`); False when one may (then ask `repeated_keys`).
+
+    A repeated key is a pair missing from `decoded`: at least `"":0,`, five bytes
+    and two quotes. So, encoded again by msgspec (compact, the shortest escapes,
+    defaults left out):
+
+    - when `numbers_as_written` (every number of `decoded` is an integer or a
+      float that msgspec writes no longer than the document did; so not a float
+      of an unchecked document: `1E2` comes back as `100.0`), the encoding is
+      never longer than `document`, and exactly as long only if `document` is
+      compact, left out no default and repeated no key: equal lengths prove it;
+    - every string of `document` puts two quotes in it, and each `"` inside a
+      string one more (`\\"`) unless written `\\u0022`: without a `\\u0022`,
+      `document` holds as many quotes as its encoding only if no string, so no
+      key, was dropped. Whitespace and escapes change nothing there, an explicit
+      `null` or `{}` left out as a default does (False: the slow check decides).
+    """
+    try:
+        encoded = _ENCODE(decoded)
+    except RecursionError:
+        return False
+    if numbers_as_written and len(encoded) == len(document):
+        return True
+    return encoded.count(b'"') == document.count(b'"') and b"\\u0022" not in document
+
+
+def repeated_keys(document: bytes) -> list[Path]:
+    """The path of each key repeated in an object of `document`, a valid JSON
+    document, in document order (escapes decoded first: `"\\u0069d"` is `"id"`);
+    [TOO_DEEP] when it is nested too deeply for the parser."""
+    found: list[_Repeated] = []
+
+    def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        value = dict(pairs)
+        if len(value) == len(pairs):
+            return value
+        repeated = _Repeated(value)
+        counts = Counter(key for key, _ in pairs)
+        repeated.keys_repeated = [key for key, count in counts.items() if count > 1]
+        found.append(repeated)
+        return repeated
+
+    try:
+        decoded = json.JSONDecoder(object_pairs_hook=pairs_hook).decode(document.decode())
+        return _paths(decoded, ()) if found else []
+    except RecursionError:
+        return [TOO_DEEP]
+
+
+class _Repeated(dict[str, Any]):
+    """A decoded object that repeated keys (`keys_repeated`, each once)."""
+
+    keys_repeated: list[str]
+
+
+def _paths(value: Any, path: Path) -> list[Path]:
+    found: list[Path] = []
+    if isinstance(value, _Repeated):
+        found += [(*path, key) for key in value.keys_repeated]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _paths(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _paths(item, (*path, index))
+    return found
