@@ -8,7 +8,7 @@ Neither decoder reports a repeated key, and finding them takes a parse of its
 own (`repeated_keys`, the standard library's: about 3 us an event, as much as
 the whole of validation's fast path). `surely_unrepeated` spares it almost
 always: it compares the document with what was decoded from it (the last value
-winning), encoded again, in one C call and a length or two counts.
+winning) encoded again, by their lengths or their quotes.
 """
 
 from __future__ import annotations
@@ -17,41 +17,36 @@ import json
 from collections import Counter
 from typing import Any
 
-import msgspec
-
 Path = tuple[int | str, ...]  # keys and array indices, outermost first
 TOO_DEEP: Path = ()  # `repeated_keys`' answer when the parser's nesting limit stopped it
 
-_ENCODE = msgspec.json.Encoder().encode
 
+def surely_unrepeated(document: bytes, encoded: bytes, numbers_as_written: bool = False) -> bool:
+    """True when no object of `document` repeats a key, `encoded` being msgspec's
+    encoding of what a decoder that keeps the last value made of it (dicts, lists,
+    scalars, structs with `omit_defaults`); False when one may (then ask
+    `repeated_keys`).
 
-def surely_unrepeated(document: bytes, decoded: Any, numbers_as_written: bool = False) -> bool:
-    """True when no object of `document` repeats a key, `decoded` being what a
-    decoder that keeps the last value made of it (dicts, lists, scalars, msgspec
-    structs with `omit_defaults`); False when one may (then ask `repeated_keys`).
+    A repeated key is a pair missing from `encoded`: at least `"":0,`, five bytes
+    and two quotes. And msgspec writes compactly, with the shortest escapes,
+    leaving defaults out. So:
 
-    A repeated key is a pair missing from `decoded`: at least `"":0,`, five bytes
-    and two quotes. So, encoded again by msgspec (compact, the shortest escapes,
-    defaults left out):
-
-    - when `numbers_as_written` (every number of `decoded` is an integer or a
-      float that msgspec writes no longer than the document did; so not a float
-      of an unchecked document: `1E2` comes back as `100.0`), the encoding is
-      never longer than `document`, and exactly as long only if `document` is
-      compact, left out no default and repeated no key: equal lengths prove it;
-    - every string of `document` puts two quotes in it, and each `"` inside a
+    - when `numbers_as_written` (every number of `encoded` an integer, or a float
+      msgspec writes no longer than `document` did: not so for any document,
+      `1E2` comes back as `100.0`), `encoded` is never longer than `document`,
+      and as long only if `document` is compact, left out no default and
+      repeated no key: equal lengths prove it;
+    - each string of `document` puts two quotes in it, and each `"` inside a
       string one more (`\\"`) unless written `\\u0022`: without a `\\u0022`,
-      `document` holds as many quotes as its encoding only if no string, so no
-      key, was dropped. Whitespace and escapes change nothing there, an explicit
-      `null` or `{}` left out as a default does (False: the slow check decides).
+      `document` holds as many quotes as `encoded` only if no string, so no key,
+      was dropped. Whitespace and escapes change nothing there; an explicit
+      `null` or `{}` left out as a default does (False: the parser decides).
     """
-    try:
-        encoded = _ENCODE(decoded)
-    except RecursionError:
-        return False
     if numbers_as_written and len(encoded) == len(document):
         return True
-    return encoded.count(b'"') == document.count(b'"') and b"\\u0022" not in document
+    return encoded.count(b'"') == document.count(b'"') and (
+        b"\\" not in document or b"\\u0022" not in document  # the first is cheaper
+    )
 
 
 def repeated_keys(document: bytes) -> list[Path]:

@@ -277,7 +277,12 @@ def decode_valid(document: bytes, now: datetime) -> ValidEvent | None:
         valid = _passed(incoming, now)
     except (msgspec.ValidationError, msgspec.DecodeError):
         return None
-    return None if valid is None or _repeats_keys(document, incoming) else valid
+    if valid is None:
+        return None
+    encoded = _ENCODE(incoming)
+    if len(encoded) != len(document) and _repeats_keys(document, encoded):  # a call less
+        return None
+    return valid
 
 
 def decode_valid_batch(document: bytes, now: datetime) -> list[ValidEvent] | None:
@@ -292,15 +297,16 @@ def decode_valid_batch(document: bytes, now: datetime) -> list[ValidEvent] | Non
         if valid is None:
             return None
         events.append(valid)
-    return None if _repeats_keys(document, incoming) else events
+    return None if _repeats_keys(document, _ENCODE(incoming)) else events
 
 
 def repeated_key_violations(document: bytes, decoded: object) -> list[Violation]:
     """A violation for each key that an object of `document` (one event or an
     array of them) repeats, `decoded` being what orjson made of it: [] almost
     always, at the cost of one encoding (see `json_keys`)."""
-    if surely_unrepeated(document, decoded):
-        return []
+    with suppress(RecursionError):  # nested deeper than msgspec encodes
+        if surely_unrepeated(document, _ENCODE(decoded)):
+            return []
     events = decoded if isinstance(decoded, list) else [decoded]
     found = []
     for path in repeated_keys(document):
@@ -313,11 +319,11 @@ def repeated_key_violations(document: bytes, decoded: object) -> list[Violation]
     return found
 
 
-def _repeats_keys(document: bytes, decoded: _Incoming | list[_Incoming]) -> bool:
-    """Whether an object of `document`, whose events are valid, repeats a key.
-    Their numbers are integers (no `data` rule takes a float: a test holds it),
-    which msgspec writes as the document did, so the length test applies."""
-    return not surely_unrepeated(document, decoded, numbers_as_written=True) and bool(
+def _repeats_keys(document: bytes, encoded: bytes) -> bool:
+    """Whether an object of `document`, whose events are valid, repeats a key
+    (`encoded`: `_ENCODE` of their `_Incoming`s). Their numbers are integers (no
+    `data` rule takes a float: a test holds it), written as msgspec writes them."""
+    return not surely_unrepeated(document, encoded, numbers_as_written=True) and bool(
         repeated_keys(document)
     )
 
@@ -354,6 +360,7 @@ class _Incoming(
 
 
 _DECODE_ONE = msgspec.json.Decoder(_Incoming)
+_ENCODE = msgspec.json.Encoder().encode
 _DECODE_MANY = msgspec.json.Decoder(list[_Incoming])
 
 
