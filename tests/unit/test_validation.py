@@ -283,6 +283,14 @@ def test_key_like_text_in_a_value_keeps_the_fast_path() -> None:
     assert repeated_key_violations(document, raw) == []
 
 
+def test_a_body_nested_beyond_the_parsers_is_refused_not_failed() -> None:
+    depth = 1020  # orjson reads up to 1024 levels, the standard parser fewer
+    document = b"[" * depth + b"]" * depth
+    decoded = orjson.loads(document)
+    (violation,) = repeated_key_violations(document, decoded)
+    assert (violation.field, violation.event_id) == ("(body)", None)
+
+
 def _objects(raw: dict[str, Any]) -> list[tuple[str, ...]]:
     """The paths of `raw`'s objects: the envelope, and `data` and `pii` if present."""
     return [()] + [(name,) for name in ("data", "pii") if raw.get(name)]
