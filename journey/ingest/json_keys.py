@@ -18,7 +18,7 @@ from collections import Counter
 from typing import Any
 
 Path = tuple[int | str, ...]  # keys and array indices, outermost first
-TOO_DEEP: Path = ()  # `repeated_keys`' answer when the parser's nesting limit stopped it
+UNREAD: Path = ()  # `repeated_keys`' answer when the standard parser could not read it
 
 
 def surely_unrepeated(document: bytes, encoded: bytes, numbers_as_written: bool = False) -> bool:
@@ -52,7 +52,9 @@ def surely_unrepeated(document: bytes, encoded: bytes, numbers_as_written: bool 
 def repeated_keys(document: bytes) -> list[Path]:
     """The path of each key repeated in an object of `document`, a valid JSON
     document, in document order (escapes decoded first: `"\\u0069d"` is `"id"`);
-    [TOO_DEEP] when it is nested too deeply for the parser."""
+    [UNREAD] when the standard parser cannot read it: nested deeper than its limit
+    (orjson reads 1,024 levels), or, should it ever differ from orjson there, an
+    unusual document."""
     found: list[_Repeated] = []
 
     def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -68,8 +70,8 @@ def repeated_keys(document: bytes) -> list[Path]:
     try:
         decoded = json.JSONDecoder(object_pairs_hook=pairs_hook).decode(document.decode())
         return _paths(decoded, ()) if found else []
-    except RecursionError:
-        return [TOO_DEEP]
+    except (RecursionError, ValueError):
+        return [UNREAD]
 
 
 class _Repeated(dict[str, Any]):

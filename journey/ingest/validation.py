@@ -29,7 +29,7 @@ from pydantic import (
     model_validator,
 )
 
-from journey.ingest.json_keys import TOO_DEEP, repeated_keys, surely_unrepeated
+from journey.ingest.json_keys import UNREAD, repeated_keys, surely_unrepeated
 from journey.vocabulary.envelope import ValidEvent
 from journey.vocabulary.events import CLIENT_TYPES
 from journey.vocabulary.terms import CHANNELS, PRIORITIES, STATUSES
@@ -310,8 +310,8 @@ def repeated_key_violations(document: bytes, decoded: object) -> list[Violation]
     events = decoded if isinstance(decoded, list) else [decoded]
     found = []
     for path in repeated_keys(document):
-        if path == TOO_DEEP:
-            found.append(Violation(0, None, "(body)", "nested too deeply to read its keys"))
+        if path == UNREAD:
+            found.append(Violation(0, None, "(body)", "its keys could not be read: too deep?"))
             continue
         index, key = (path[0], path[1:]) if isinstance(decoded, list) else (0, path)
         assert isinstance(index, int)
