@@ -15,7 +15,15 @@ from typing import Any
 
 from rich.console import Console
 
-from bench import append_latency, brief, bulk_import, http_ingest, library_path, reads
+from bench import (
+    append_latency,
+    brief,
+    bulk_import,
+    http_ingest,
+    library_path,
+    reads,
+    repeated_keys,
+)
 from bench.database import server_url, server_version
 from bench.report import Row, print_table, write_json
 from bench.scale import FULL, QUICK, Scale
@@ -27,6 +35,7 @@ BENCHMARKS: dict[str, Callable[[Scale, str], list[Row]]] = {
     "http": http_ingest.run,
     "reads": reads.run,
     "brief": brief.run,
+    "keys": repeated_keys.run,
 }
 DEFAULT_JSON = Path(__file__).parent / "results" / "latest.json"
 

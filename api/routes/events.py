@@ -21,8 +21,9 @@ from api.reading import event_documents
 from api.render import json_response, utc
 from api.schemas import AppendOut, FeedOut
 from api.services import Services
-from journey.ingest.ingestor import MAX_BATCH
+from journey.ingest.ingestor import MAX_BATCH, BatchRejected
 from journey.ingest.ports import CREATED
+from journey.ingest.validation import repeated_key_violations
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 BODY_IDLE_SECONDS = 10.0  # a client that sends no byte of its body for this long gets 408
@@ -143,6 +144,8 @@ async def append_events(request: Request) -> Response:
             f"more than {MAX_BATCH} events in one batch",
             errors=[{"field": "(batch)", "message": f"at most {MAX_BATCH} events"}],
         )
+    if repeated := repeated_key_violations(body, raw):
+        raise BatchRejected(repeated)
     results = await services.intake.append(batch, body)
     created = sum(r.status == CREATED for r in results)
     services.metrics.count_ingested(created, len(results) - created)

@@ -27,7 +27,7 @@ from journey.ingest.memory import rare_collections
 from journey.ingest.ports import CREATED, AppendResult, EventConflict, StaleDataKey
 from journey.ingest.preparers import Preparers, pack, unpack
 from journey.ingest.preparers import ingestor as preparer_ingestor
-from journey.ingest.validation import decode_valid
+from journey.ingest.validation import decode_valid, repeated_key_violations
 from journey.vocabulary.envelope import ValidEvent
 
 BATCH_LINES = 4000  # a transaction's fixed costs shared by more lines (400k events: 51k events/s
@@ -144,14 +144,15 @@ def _valid_events(
         except orjson.JSONDecodeError as error:
             rejects.append((number, f"invalid JSON: {error}"))
             continue
+        violations = repeated_key_violations(line, raw)
         try:
-            (event,) = ingestor.validate([raw])
+            events = [] if violations else ingestor.validate([raw])
         except BatchRejected as rejected:
-            rejects.append(
-                (number, "; ".join(str(v).split(": ", 1)[1] for v in rejected.violations))
-            )
-            continue
-        valid.append((number, event))
+            violations = rejected.violations
+        if violations:
+            rejects.append((number, "; ".join(str(v).split(": ", 1)[1] for v in violations)))
+        else:
+            valid.append((number, events[0]))
     return valid
 
 

@@ -34,6 +34,7 @@ from pydantic import (
 )
 
 from journey.identities.normalise import MAX_IDENTITY_CHARS, NO_REGION, IdentityError, Normaliser
+from journey.ingest.json_keys import UNREAD, repeated_keys, surely_unrepeated
 from journey.vocabulary.envelope import ValidEvent
 from journey.vocabulary.events import CLIENT_TYPES
 from journey.vocabulary.terms import CHANNELS, IDENTITY_KINDS, PRIORITIES, STATUSES
@@ -41,6 +42,7 @@ from journey.vocabulary.terms import CHANNELS, IDENTITY_KINDS, PRIORITIES, STATU
 MAX_FUTURE = timedelta(minutes=5)
 MAX_PII_FIELDS = 32
 MAX_PII_VALUE_CHARS = 16_384
+REPEATED_KEY = "repeated in its object: a JSON object may hold each key once"
 _INSTANT = r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})"
 IDENTIFIER_CHARS = r"[A-Za-z0-9._:@/-]+"  # SPEC 2.1 identifiers (ids, path parameters)
 _PII_KEY_CHARS = r"[A-Za-z0-9_.-]+"
@@ -343,9 +345,16 @@ def decode_valid(
     valid; None when it is not (or may not be): then `orjson.loads` and
     `validate_event` tell why, naming every violation."""
     try:
-        return _passed(_DECODE_ONE.decode(document), now, normaliser)
+        incoming = _DECODE_ONE.decode(document)
+        valid = _passed(incoming, now, normaliser)
     except (msgspec.ValidationError, msgspec.DecodeError):
         return None
+    if valid is None:
+        return None
+    encoded = _ENCODE(incoming)
+    if len(encoded) != len(document) and _repeats_keys(document, encoded):  # a call less
+        return None
+    return valid
 
 
 def decode_valid_batch(
@@ -362,7 +371,35 @@ def decode_valid_batch(
         if valid is None:
             return None
         events.append(valid)
-    return events
+    return None if _repeats_keys(document, _ENCODE(incoming)) else events
+
+
+def repeated_key_violations(document: bytes, decoded: object) -> list[Violation]:
+    """A violation for each key that an object of `document` (one event or an
+    array of them) repeats, `decoded` being what orjson made of it: [] almost
+    always, at the cost of one encoding (see `json_keys`)."""
+    with suppress(RecursionError):  # nested deeper than msgspec encodes
+        if surely_unrepeated(document, _ENCODE(decoded)):
+            return []
+    events = decoded if isinstance(decoded, list) else [decoded]
+    found = []
+    for path in repeated_keys(document):
+        if path == UNREAD:
+            found.append(Violation(0, None, "(body)", "its keys could not be read: too deep?"))
+            continue
+        index, key = (path[0], path[1:]) if isinstance(decoded, list) else (0, path)
+        assert isinstance(index, int)
+        found.append(Violation(index, _readable_id(events[index]), _path(key), REPEATED_KEY))
+    return found
+
+
+def _repeats_keys(document: bytes, encoded: bytes) -> bool:
+    """Whether an object of `document`, whose events are valid, repeats a key
+    (`encoded`: `_ENCODE` of their `_Incoming`s). Their numbers are integers (no
+    `data` rule takes a float: a test holds it), written as msgspec writes them."""
+    return not surely_unrepeated(document, encoded, numbers_as_written=True) and bool(
+        repeated_keys(document)
+    )
 
 
 # The fast path. msgspec decodes and checks `EventIn`'s fields in one pass, several
@@ -382,7 +419,9 @@ _PII_KEY = re.compile(_PII_KEY_CHARS).fullmatch
 _PiiText = Annotated[str, msgspec.Meta(max_length=MAX_PII_VALUE_CHARS)]
 
 
-class _Incoming(msgspec.Struct, frozen=True, gc=False, forbid_unknown_fields=True):
+class _Incoming(
+    msgspec.Struct, frozen=True, gc=False, forbid_unknown_fields=True, omit_defaults=True
+):  # `omit_defaults`: encoded again as it was most likely written (`_repeats_keys`)
     id: _Id
     type: EventType
     customer_id: _Id
@@ -395,6 +434,7 @@ class _Incoming(msgspec.Struct, frozen=True, gc=False, forbid_unknown_fields=Tru
 
 
 _DECODE_ONE = msgspec.json.Decoder(_Incoming)
+_ENCODE = msgspec.json.Encoder().encode
 _DECODE_MANY = msgspec.json.Decoder(list[_Incoming])
 
 

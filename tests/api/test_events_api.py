@@ -9,6 +9,7 @@ import httpx
 import orjson
 
 from api.routes.events import MAX_BODY_BYTES
+from journey.ingest.validation import REPEATED_KEY
 from tests.factories import event
 from tests.plugins.server import Api, unique
 
@@ -58,6 +59,29 @@ def test_an_invalid_event_is_a_problem_naming_the_event_and_field(api: Api) -> N
     ]
     assert bad["id"] in problem["detail"] and "channel" in problem["detail"]
     assert post(api, good).status_code == 201  # nothing of the refused batch was stored
+
+
+def test_a_repeated_key_is_refused_naming_the_event_and_key(api: Api) -> None:
+    customer = unique("c")
+    good = event(customer_id=customer)
+    repeated = orjson.dumps(event(id="dupkey", customer_id=customer)).replace(
+        b'"id":"dupkey"', b'"id":"dupkey","id":"dupkey2"'
+    )
+    with api.client("writer") as client:
+        single = client.post("/v1/events", content=repeated)
+        batch = client.post(
+            "/v1/events", content=b"[" + orjson.dumps(good) + b"," + repeated + b"]"
+        )
+    assert single.status_code == batch.status_code == 422
+    assert single.headers["content-type"] == PROBLEM
+    assert single.json()["errors"] == [
+        {"index": 0, "event_id": "dupkey2", "field": "id", "message": REPEATED_KEY}
+    ]
+    assert [(e["index"], e["field"]) for e in batch.json()["errors"]] == [(1, "id")]
+    assert "'dupkey2' (#1): id" in batch.json()["detail"]
+    with api.client("reader") as client:
+        timeline = client.get(f"/v1/customers/{customer}/timeline")
+    assert timeline.status_code == 404  # nothing of either body was stored
 
 
 def test_the_same_id_with_other_content_is_a_conflict(api: Api) -> None:
@@ -157,6 +181,15 @@ def test_a_large_batch_is_prepared_apart_with_the_same_answers(api: Api) -> None
     refused = post(api, bad)
     assert refused.status_code == 422
     assert [(e["index"], e["field"]) for e in refused.json()["errors"]] == [(40, "channel")]
+
+    twice = orjson.dumps([event(customer_id=customer) for _ in range(30)])
+    twice = twice.replace(
+        b'"channel":"chat"}]', b'"pii":{"name":"A","name":"B"},"channel":"chat"}]'
+    )
+    with api.client("writer") as client:
+        refused = client.post("/v1/events", content=twice)
+    assert refused.status_code == 422
+    assert [(e["index"], e["field"]) for e in refused.json()["errors"]] == [(29, "pii.name")]
 
     changed = [event(customer_id=customer) for _ in range(30)] + [{**batch[5], "channel": "sms"}]
     conflict = post(api, changed)

@@ -17,6 +17,7 @@ import pytest
 from journey.ingest.importer import import_lines
 from journey.ingest.ingestor import Ingestor
 from journey.ingest.preparers import Preparers
+from journey.ingest.validation import REPEATED_KEY
 from journey.runtime import Store, _preparer_ingestor
 from journey.settings import Settings
 from tests.factories import event
@@ -48,6 +49,23 @@ def test_bad_lines_are_rejected_by_number_and_the_rest_stored(store: Store, proc
     assert [n for n, _ in summary.rejects] == [2, 3, 6]
     assert "channel" in summary.rejects[1][1]
     assert "different content" in summary.rejects[2][1]
+
+
+@pytest.mark.parametrize("processes", [0, 2], ids=["in-process", "preparer-processes"])
+def test_a_line_repeating_a_key_is_rejected_naming_the_key(store: Store, processes: int) -> None:
+    first = orjson.dumps(event(id="dupkey")).replace(b'"id":"dupkey"', b'"id":"dupkey","id":"k2"')
+    survey = orjson.dumps(event("survey.answered", id="s", data={"csat": 2}))
+    in_data = survey.replace(b'"csat":2', b'"csat":2,"\\u0063sat":5')
+    summary = import_lines(
+        store.ingestor,
+        lines(first, event(id="kept"), in_data),
+        batch_lines=2,
+        preparers=store.preparers(processes),
+    )
+    assert (summary.created, summary.rejected) == (1, 2)
+    assert summary.rejects == [(1, f"id: {REPEATED_KEY}"), (3, f"data.csat: {REPEATED_KEY}")]
+    again = import_lines(store.ingestor, lines(event(id="k2"), event(id="s")))  # never stored
+    assert (again.created, again.duplicate) == (2, 0)
 
 
 def test_preparer_processes_keep_file_order_and_the_hash_chains(store: Store) -> None:
