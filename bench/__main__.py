@@ -15,7 +15,7 @@ from typing import Any
 
 from rich.console import Console
 
-from bench import append_latency, bulk_import, http_ingest, library_path, reads
+from bench import append_latency, bulk_import, http_ingest, identities, library_path, reads
 from bench.database import server_url, server_version
 from bench.report import Row, print_table, write_json
 from bench.scale import FULL, QUICK, Scale
@@ -26,6 +26,7 @@ BENCHMARKS: dict[str, Callable[[Scale, str], list[Row]]] = {
     "library": library_path.run,
     "http": http_ingest.run,
     "reads": reads.run,
+    "identities": identities.run,
 }
 DEFAULT_JSON = Path(__file__).parent / "results" / "latest.json"
 
