@@ -20,6 +20,7 @@ from bench import (
     brief,
     bulk_import,
     http_ingest,
+    identities,
     library_path,
     reads,
     repeated_keys,
@@ -36,6 +37,7 @@ BENCHMARKS: dict[str, Callable[[Scale, str], list[Row]]] = {
     "reads": reads.run,
     "brief": brief.run,
     "keys": repeated_keys.run,
+    "identities": identities.run,
 }
 DEFAULT_JSON = Path(__file__).parent / "results" / "latest.json"
 

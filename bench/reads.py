@@ -72,11 +72,11 @@ def _store_rows(
     rows = []
     with dbs[0].store() as small, dbs[1].store() as large:
         for page in (DEFAULT_PAGE, WHOLE_PAGE):
-            timed = _interleaved(_pair((small, large), _timeline(page)), samples)
+            timed = interleaved(_pair((small, large), _timeline(page)), samples)
             rows += _rows(
                 f"timeline read, {LONG_EVENTS:,}-event customer, page of {page:,}, {sizes}", timed
             )
-        timed = _interleaved(_pair((small, large), _case(case_ids)), samples)
+        timed = interleaved(_pair((small, large), _case(case_ids)), samples)
         rows += _rows(f"case read (ReadModel.case), {sizes}", timed)
     return rows
 
@@ -98,9 +98,9 @@ def _http_rows(
             for process in (one, two)
         ]
         try:
-            timed = _interleaved(_http_pair(connections, key, lambda _n: timeline), samples)
+            timed = interleaved(_http_pair(connections, key, lambda _n: timeline), samples)
             rows += _rows(f"HTTP GET timeline, page of {DEFAULT_PAGE}, {sizes}", timed)
-            timed = _interleaved(_http_pair(connections, key, _case_path(case_ids)), samples)
+            timed = interleaved(_http_pair(connections, key, _case_path(case_ids)), samples)
             rows += _rows(f"HTTP GET case, {sizes}", timed)
         finally:
             for connection in connections:
@@ -177,7 +177,7 @@ def _http_pair(
     return lambda n: get(small, path(n), key), lambda n: get(large, path(n), key)
 
 
-def _interleaved(reads: tuple[Read, Read], samples: int) -> list[list[float]]:
+def interleaved(reads: tuple[Read, Read], samples: int) -> list[list[float]]:
     """Latencies in ms of the small and the large store's reads; which goes first
     alternates."""
     timed: list[list[float]] = [[], []]

@@ -15,6 +15,7 @@ class Scale:
     reads_small: int  # events stored for the reads' smaller size (a multiple of 1,000)
     reads_large: int  # ... and the larger one, where the rebuild is timed (a multiple of small)
     read_samples: int  # reads timed per path and size
+    merge_samples: int  # merges timed per size (identities)
 
 
 QUICK = Scale(
@@ -26,6 +27,7 @@ QUICK = Scale(
     reads_small=20_000,
     reads_large=200_000,
     read_samples=300,
+    merge_samples=5,
 )
 FULL = Scale(
     import_events=1_000_000,
@@ -36,4 +38,5 @@ FULL = Scale(
     reads_small=100_000,
     reads_large=1_000_000,
     read_samples=2_000,
+    merge_samples=15,
 )
