@@ -20,7 +20,7 @@ import orjson
 from api.keys import ApiKeys
 from bench.database import BenchDatabase, cloned_database, fresh_database
 from bench.grown import LONG_CUSTOMER, LONG_EVENTS, grow, small_store_lines, vacuum
-from bench.reads import _http_pair, _interleaved, _rows, _short
+from bench.reads import _http_pair, _rows, _short, interleaved
 from bench.report import Row
 from bench.scale import Scale
 from bench.server import get, served
@@ -84,7 +84,7 @@ def _http_rows(
                 brief = orjson.loads(get(connection, PATH, key))
                 if len(brief["merged_ids"]) != 3 or len(brief["recent_messages"]) != 5:
                     raise RuntimeError(f"unexpected brief: {brief['merged_ids']}")
-            timed = _interleaved(_http_pair(connections, key, lambda _n: PATH), samples)
+            timed = interleaved(_http_pair(connections, key, lambda _n: PATH), samples)
             name = f"HTTP GET context, {LONG_EVENTS:,}-event customer, 3 merged streams, {sizes}"
             return _rows(name, timed)
         finally:
