@@ -104,7 +104,7 @@ def _load(port: int, key: str, scale: Scale, templates: list[str], slots: int) -
 def _batch_templates(clients: int) -> list[str]:
     """A batch of generated events (with pii) per client, its own customers; each
     request's event ids made unique by `wrk`."""
-    events = list(islice(generate(clients * BATCH, seed=23), clients * BATCH))
+    events = list(islice(generate(clients * BATCH, seed=23, identities=False), clients * BATCH))
     return [
         orjson.dumps(
             [
