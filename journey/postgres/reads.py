@@ -113,13 +113,12 @@ class EventReads:
         return fetch_all(self._pool, query, (list(customer_ids), *params), binary=True)
 
     def has_events(self, customer_ids: Sequence[str], bounds: Bounds) -> bool:
-        return bool(
-            self._rows(
-                [_streams(customer_ids), *_bounded(bounds)],
-                SQL("occurred_at, notification_id"),
-                1,
-            )
-        )
+        """Whether any of the streams has an event under the bounds (an EXISTS:
+        no ordering of a person's events across streams for one row)."""
+        where, params = _where([_streams(customer_ids), *_bounded(bounds)])
+        query = SQL("SELECT EXISTS (SELECT FROM {} WHERE {})").format(EVENTS, where)
+        found = fetch_one(self._pool, query, params)
+        return bool(found and found[0])
 
     def feed(self, after: int, limit: int) -> list[StoredRow]:
         """Stored rows after a position, in position order."""
