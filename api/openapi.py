@@ -15,7 +15,7 @@ from starlette.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
 from api.schemas import ProblemOut
-from journey.ingest.validation import EventIn
+from journey.ingest.event_rules import EventIn
 
 PROBLEM_REF = {"$ref": "#/components/schemas/ProblemOut"}
 DOCS = "/docs"

@@ -9,7 +9,7 @@ from fastapi import Path, Query
 from pydantic import AwareDatetime
 
 from api.errors import field_problem
-from journey.ingest.validation import IDENTIFIER_CHARS
+from journey.ingest.event_rules import IDENTIFIER_CHARS
 from journey.rules.contacts import parse_window
 
 ID_PATTERN = f"^{IDENTIFIER_CHARS}$"

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 
 from api.render import utc
-from journey.ingest.validation import EventIn
+from journey.ingest.event_rules import EventIn
 from journey.reading.documents import case_document, read_case
 from journey.rules.facts import Fact
 from journey.rules.sla_config import default_sla_config

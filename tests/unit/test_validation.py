@@ -15,18 +15,16 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from journey.identities.normalise import Normaliser
+from journey.ingest.event_rules import MAX_FUTURE, TYPE_RULES, EventIn
 from journey.ingest.validation import (
-    MAX_FUTURE,
     REPEATED_KEY,
-    TYPE_RULES,
-    EventIn,
-    ValidEvent,
     Violation,
     decode_valid,
     decode_valid_batch,
     repeated_key_violations,
     validate_event,
 )
+from journey.vocabulary.envelope import ValidEvent
 from journey.vocabulary.events import CLIENT_TYPES
 from tests.factories import event, valid_events
 from tests.json_text import Pairs, written
