@@ -40,11 +40,20 @@ def showcase(events: Sequence[Event], cut: datetime) -> str:
         for person in resolved:
             duplicates[person] |= resolved - {person}
     late = {c for c, at in merged_at.items() if at > cut and c in pointers}
+    channels: defaultdict[str, set[str]] = defaultdict(set)
+    for event in events:
+        if event.get("channel"):
+            channels[event["customer_id"]].add(event["channel"])
     merged = [p for p in streams if duplicates[p]]
     if merged:
         return max(
             merged,
-            key=lambda p: (bool(streams[p] & late), min(len(streams[p]), 3), p),
+            key=lambda p: (
+                bool(streams[p] & late),
+                len(set().union(*(channels[s] for s in streams[p]))) >= 3,
+                min(len(streams[p]), 3),
+                p,
+            ),
         )
     return _busiest(events, cut)
 

@@ -29,7 +29,9 @@ def test_the_demo_serves_generated_history_to_the_key_it_prints(demo_output: Pat
     auth = {"Authorization": f"Bearer {key}"}
 
     wait_for_health(base, demo_output)
-    timeline = httpx.get(f"{base}/v1/customers/{customer}/timeline", headers=auth)
+    timeline = httpx.get(
+        f"{base}/v1/customers/{customer}/timeline", headers=auth, params={"limit": 1000}
+    )
     html = httpx.get(page)
 
     assert timeline.status_code == 200
