@@ -19,7 +19,7 @@ from journey.integrity.audit import AuditService
 from journey.postgres.database import ConnectionParams
 from journey.postgres.reads import EventReads
 from journey.reading.replay import Replays
-from journey.runtime import Store, open_store
+from journey.runtime import Runtime, open_runtime
 from journey.settings import Settings
 from projections.identity_reads import IdentityReads, identity_reads_of
 from projections.queries import ReadModel
@@ -30,7 +30,7 @@ DATABASE_WAIT_SECONDS = 0.5  # then 503 + Retry-After, not the pool's 30 s hang
 PREPARERS = os.cpu_count() or 2  # not niced: they do most of a large batch's work
 
 
-def _preparers(store: Store) -> ProcessPoolExecutor:
+def _preparers(store: Runtime) -> ProcessPoolExecutor:
     """Preparer processes for large batches, started now."""
     pool, _ = store.preparers(PREPARERS).start()
     return pool
@@ -38,7 +38,7 @@ def _preparers(store: Store) -> ProcessPoolExecutor:
 
 @dataclass
 class Services:
-    store: Store
+    store: Runtime
     api_keys: ApiKeys
     reads: EventReads
     replays: Replays
@@ -51,7 +51,7 @@ class Services:
 
     @classmethod
     def open(cls, settings: Settings, database_url: str | None, metrics: Metrics) -> Services:
-        store = open_store(settings, database_url, pool_size=POOL_SIZE)
+        store = open_runtime(settings, database_url, pool_size=POOL_SIZE)
         pool = store.datastore.pool
         pool.timeout = DATABASE_WAIT_SECONDS
         sla_config = store.sla_config

@@ -13,7 +13,7 @@ from bench.report import Goal, Row, percentile
 from bench.scale import Scale
 from bench.workload import contact, one_customer_lines
 from journey.ingest.importer import import_lines
-from journey.runtime import Store
+from journey.runtime import Runtime
 
 LONG_CUSTOMER = "bench-long-stream"
 WARM_UP = 20
@@ -34,7 +34,7 @@ def run(scale: Scale, server: str) -> list[Row]:
     ]
 
 
-def _interleaved(store: Store, samples: int) -> tuple[list[float], list[float]]:
+def _interleaved(store: Runtime, samples: int) -> tuple[list[float], list[float]]:
     """Latencies in ms, long and new alternating. The new customers' data keys are
     made beforehand: both paths then differ only in the stream appended to."""
     newcomers = [f"bench-new-{n}" for n in range(samples + WARM_UP)]

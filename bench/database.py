@@ -18,7 +18,7 @@ from psycopg import sql
 
 from journey.postgres.database import ConnectionParams, start_embedded
 from journey.postgres.migrate import upgrade
-from journey.runtime import Store, open_store
+from journey.runtime import Runtime, open_runtime
 from journey.settings import Settings
 
 
@@ -51,8 +51,8 @@ class BenchDatabase:
     def settings(self) -> Settings:
         return Settings.from_env(self.environment)
 
-    def store(self, pool_size: int = 4) -> Store:
-        return open_store(self.settings, self.url, pool_size=pool_size)
+    def store(self, pool_size: int = 4) -> Runtime:
+        return open_runtime(self.settings, self.url, pool_size=pool_size)
 
     def admin(self) -> psycopg.Connection[tuple[object, ...]]:
         """A superuser connection in autocommit mode."""

@@ -20,7 +20,7 @@ from bench.report import Row
 from bench.scale import Scale
 from bench.workload import create_table_like_events
 from journey.postgres.database import ConnectionParams
-from journey.runtime import Store
+from journey.runtime import Runtime
 from journey.vocabulary.events import ContactInbound
 
 BASELINE_TABLE = "bench_single_baseline"
@@ -47,7 +47,7 @@ def run(scale: Scale, server: str) -> list[Row]:
     ]
 
 
-def library_saves(store: Store, scale: Scale) -> Throughput:
+def library_saves(store: Runtime, scale: Scale) -> Throughput:
     """Single-event `insert_events` calls from `scale.threads` threads (the store's
     pool must hold that many connections)."""
     return hammer(
@@ -57,7 +57,7 @@ def library_saves(store: Store, scale: Scale) -> Throughput:
     )
 
 
-def _stored(store: Store, thread: int, n: int) -> StoredEvent:
+def _stored(store: Runtime, thread: int, n: int) -> StoredEvent:
     event = ContactInbound(
         originator_id=f"library-{thread}",
         originator_version=n + 1,

@@ -11,7 +11,7 @@ from time import perf_counter
 from psycopg.rows import tuple_row
 
 from bench.report import Goal, Row
-from journey.runtime import Store
+from journey.runtime import Runtime
 from projections.registry import PROJECTIONS, context_for, rebuild
 from projections.runner import BATCH_SIZE
 
@@ -21,7 +21,7 @@ SEQUENTIAL_READ = (
 )
 
 
-def measure(store: Store, events: int) -> Row:
+def measure(store: Runtime, events: int) -> Row:
     """The rebuild row over the `events` stored (the live projections end current)."""
     rebuild_seconds, read_seconds = timed_rebuild(store, events)
     return Row(
@@ -38,7 +38,7 @@ def measure(store: Store, events: int) -> Row:
     )
 
 
-def timed_rebuild(store: Store, events: int) -> tuple[float, float]:
+def timed_rebuild(store: Runtime, events: int) -> tuple[float, float]:
     """(seconds of `rebuild_all`, mean seconds of a sequential read of the `events`
     stored, read before and after the rebuild)."""
     reads = [_sequential_read(store)]
@@ -52,13 +52,13 @@ def timed_rebuild(store: Store, events: int) -> tuple[float, float]:
     return rebuild_seconds, sum(seconds for _, seconds in reads) / len(reads)
 
 
-def rebuild_all(store: Store) -> None:
+def rebuild_all(store: Runtime) -> None:
     """What `journey projections rebuild --all` does."""
     names = [projection_class.name for projection_class in PROJECTIONS]
     rebuild(store, context_for(store), names, lambda _advanced, _head: None)
 
 
-def _sequential_read(store: Store) -> tuple[int, float]:
+def _sequential_read(store: Runtime) -> tuple[int, float]:
     """(rows, seconds) of one pass over the events table in position order, through
     a server-side cursor fetched in the runner's batch size, binary like the runner."""
     start = perf_counter()

@@ -31,7 +31,7 @@ from journey.ingest.importer import import_lines
 from journey.postgres.reads import EventReads
 from journey.reading.bounds import Bounds
 from journey.rules.sla_config import load_sla_config
-from journey.runtime import Store
+from journey.runtime import Runtime
 from projections.cases import CasesProjection
 from projections.queries import ReadModel
 from projections.registry import PROJECTIONS, build, context_for
@@ -43,7 +43,7 @@ CASES_READ = 100  # distinct cases, read in turn
 WARM_UP = 20
 
 Read = Callable[[int], object]  # the n-th read
-Reader = Callable[[Store], Read]
+Reader = Callable[[Runtime], Read]
 
 
 def run(scale: Scale, server: str) -> list[Row]:
@@ -130,7 +130,7 @@ def _prepare_small(db: BenchDatabase, events: int) -> tuple[list[str], str]:
 
 
 def _timeline(page: int) -> Reader:
-    def reader(store: Store) -> Read:
+    def reader(store: Runtime) -> Read:
         reads = EventReads(store.datastore.pool)
 
         def read(_n: int) -> object:
@@ -146,7 +146,7 @@ def _timeline(page: int) -> Reader:
 
 
 def _case(case_ids: list[str]) -> Reader:
-    def reader(store: Store) -> Read:
+    def reader(store: Runtime) -> Read:
         sla = load_sla_config(store.settings.sla_config_path)
         model = ReadModel(store, sla, store.settings.repeat_window)
 
@@ -166,7 +166,7 @@ def _case_path(case_ids: list[str]) -> Callable[[int], str]:
     return lambda n: f"/v1/cases/{quote(case_ids[n % len(case_ids)])}"
 
 
-def _pair(stores: tuple[Store, Store], reader: Reader) -> tuple[Read, Read]:
+def _pair(stores: tuple[Runtime, Runtime], reader: Reader) -> tuple[Read, Read]:
     return reader(stores[0]), reader(stores[1])
 
 

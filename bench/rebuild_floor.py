@@ -25,7 +25,7 @@ from bench.database import fresh_database, server_url
 from bench.projection_rebuild import rebuild_all, timed_rebuild
 from bench.workload import import_generated
 from journey.rules.facts import Fact, Stored, facts_from_stored
-from journey.runtime import Store
+from journey.runtime import Runtime
 from projections import bulk
 from projections.base import BatchProjection, Rows
 from projections.registry import PROJECTIONS
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _timed(store: Store, name: str, events: int) -> None:
+def _timed(store: Runtime, name: str, events: int) -> None:
     seconds, read_seconds = timed_rebuild(store, events)
     read_rate = events / read_seconds
     print(
@@ -64,7 +64,7 @@ def _timed(store: Store, name: str, events: int) -> None:
     )
 
 
-def _record(store: Store) -> Recorded:
+def _record(store: Runtime) -> Recorded:
     """One rebuild in this process, keeping each customer's facts and each
     projection's rows of each customer."""
     facts: dict[str, list[Fact]] = {}

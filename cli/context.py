@@ -10,7 +10,7 @@ import socket
 from journey.postgres import migrate as migrations
 from journey.postgres.database import require_schema
 from journey.rules.sla_config import load_sla_config
-from journey.runtime import Store, database_url, open_store
+from journey.runtime import Runtime, database_url, open_runtime
 from journey.settings import Settings
 
 
@@ -25,12 +25,12 @@ def checked_settings() -> Settings:
     return settings
 
 
-def migrated_store(settings: Settings | None = None) -> Store:
+def migrated_store(settings: Settings | None = None) -> Runtime:
     """The store, once its database is at the newest schema revision."""
     settings = settings or Settings.from_env()
     url = database_url(settings)
     require_schema(url, newest_revision())
-    return open_store(settings, url)
+    return open_runtime(settings, url)
 
 
 def newest_revision() -> str:

@@ -20,7 +20,7 @@ from cli.context import migrated_store
 from journey.ingest.ingestor import BatchRejected
 from journey.postgres.reads import EventReads
 from journey.reading.replay import Replays
-from journey.runtime import Store
+from journey.runtime import Runtime
 from projections.identity_reads import IdentityReads, Reading, identity_reads_of
 from projections.queries import ReadModel
 from projections.registry import PROJECTIONS, build, context_for
@@ -61,7 +61,7 @@ def reading(as_of: str | None, at: str | None) -> Reading:
     return Reading(instant("--as-of", as_of), instant("--at", at))
 
 
-def identity_reads(store: Store) -> IdentityReads:
+def identity_reads(store: Runtime) -> IdentityReads:
     """The API's identity reads, over projections first brought up to the newest
     event (safe beside running workers: a batch is applied by exactly one)."""
     context = context_for(store)

@@ -37,7 +37,7 @@ from journey.postgres.database import (
     make_demo_database,
     resolve_database_url,
 )
-from journey.runtime import Store, open_store
+from journey.runtime import Runtime, open_runtime
 
 LATE_HOURS = 6  # events of the last hours are recorded a moment later: something to replay
 console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -80,7 +80,7 @@ def demo(
     ]
     cut = now - timedelta(hours=LATE_HOURS)
     showcase = pick_showcase(events, cut)
-    with open_store(settings, url) as store:
+    with open_runtime(settings, url) as store:
         for label, part in _in_two_recordings(events, cut):
             summary = import_lines(store.ingestor, (orjson.dumps(e) for e in part))
             _report(label, summary)
@@ -115,7 +115,7 @@ def _say_where(url: str, shared: bool, embedded: bool) -> None:
         console.print("the embedded PostgreSQL stops when the demo does (`journey db status`)")
 
 
-def _trickle(store: Store, feed: Trickle, seconds: float, stop: threading.Event) -> None:
+def _trickle(store: Runtime, feed: Trickle, seconds: float, stop: threading.Event) -> None:
     """Append the trickle's steps through the ingestion path until `stop`."""
     while not stop.wait(seconds):
         try:

@@ -15,7 +15,7 @@ from uvicorn.supervisors import Multiprocess
 from cli.context import checked_settings, listen_socket, newest_revision
 from journey.postgres import migrate as migrations
 from journey.postgres.database import require_schema
-from journey.runtime import Store, database_url, open_store
+from journey.runtime import Runtime, database_url, open_runtime
 from journey.settings import Settings
 from projections.registry import context_for
 from projections.workers import ProjectionWorkers
@@ -58,7 +58,7 @@ def run_server(
         access_log=False,
         log_level="info",
     )
-    with open_store(settings, url) as store:
+    with open_runtime(settings, url) as store:
         workers_running = _projection_workers(store) if projections else None
         try:
             if workers > 1:
@@ -71,7 +71,7 @@ def run_server(
                 workers_running.stop()
 
 
-def _projection_workers(store: Store) -> ProjectionWorkers:
+def _projection_workers(store: Runtime) -> ProjectionWorkers:
     running = ProjectionWorkers(store, context_for(store))
     running.start()
     return running

@@ -32,7 +32,10 @@ PREPARER_KEY_CACHE = 2 * BATCH_LINES  # a preparer needs a chunk's keys at a tim
 
 
 @dataclass
-class Store:
+class Runtime:
+    """The store's parts as wired for one process (was `Store`, which read as
+    the event store itself): use it as a context manager to close them."""
+
     settings: Settings
     database_url: str
     app: JourneyApplication
@@ -87,7 +90,7 @@ class Store:
     def close(self) -> None:
         self.app.close()
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> Runtime:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -100,9 +103,9 @@ def database_url(settings: Settings) -> str:
     return url
 
 
-def open_store(
+def open_runtime(
     settings: Settings, url: str | None = None, pool_size: int = 4, key_cache: int = KEY_CACHE
-) -> Store:
+) -> Runtime:
     """Connect to the (migrated) database as the application's role, with up to
     `key_cache` customers' data keys kept in memory."""
     url = url or database_url(settings)
@@ -113,11 +116,11 @@ def open_store(
     assert isinstance(recorder, JourneyRecorder)
     keys = KeyStore(recorder.datastore.pool, settings.master_key, key_cache)
     ingestor = Ingestor(recorder, keys, normaliser=Normaliser(settings.phone_region))
-    return Store(settings, url, app, recorder, keys, ingestor)
+    return Runtime(settings, url, app, recorder, keys, ingestor)
 
 
 def _preparer_ingestor(settings: Settings, url: str) -> Ingestor:
     """A preparer process's ingestor; its store closes when the process exits."""
-    store = open_store(settings, url, pool_size=1, key_cache=PREPARER_KEY_CACHE)
+    store = open_runtime(settings, url, pool_size=1, key_cache=PREPARER_KEY_CACHE)
     Finalize(None, store.close, exitpriority=10)
     return store.ingestor

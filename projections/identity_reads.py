@@ -209,7 +209,7 @@ def _with_value(entry: dict[str, Any], value: str | None) -> dict[str, Any]:
 def identity_reads_of(
     store: Any, reads: EventReads, replays: Replays, read_model: ReadModel
 ) -> IdentityReads:
-    """The identity reads over a store (`journey.runtime.Store`), as the API and
+    """The identity reads over a store (`journey.runtime.Runtime`), as the API and
     the command line use them."""
     return IdentityReads(
         IdentityIndex(store.datastore),

@@ -15,7 +15,7 @@ from psycopg.sql import SQL, Identifier
 
 from journey.postgres.identity_values import SealedValues
 from journey.postgres.recorder import JourneyRecorder
-from journey.runtime import Store
+from journey.runtime import Runtime
 from projections import bulk
 from projections.base import BatchProjection, Context, connect
 from projections.brief import BriefProjection
@@ -38,7 +38,7 @@ REBUILD_SUFFIX = "_next"
 REBUILD_LOCK = "journey projection rebuild: "  # advisory lock key, hashed with the name
 
 
-def context_for(store: Store) -> Context:
+def context_for(store: Runtime) -> Context:
     """What the projections are configured with; the configuration file read
     (and an invalid one refused) here, at start."""
     sla = store.sla_config
@@ -79,7 +79,7 @@ class ProjectionStatus:
     state: str  # "current", "behind", or "rebuilding"
 
 
-def status(store: Store) -> list[ProjectionStatus]:
+def status(store: Runtime) -> list[ProjectionStatus]:
     head = store.recorder.max_notification_id() or 0
     found = []
     for projection_class in PROJECTIONS:
@@ -92,7 +92,7 @@ def status(store: Store) -> list[ProjectionStatus]:
 
 
 def rebuild(
-    store: Store, context: Context, names: Sequence[str], progress: Callable[[int, int], None]
+    store: Runtime, context: Context, names: Sequence[str], progress: Callable[[int, int], None]
 ) -> None:
     """Build fresh copies beside the live ones (which keep answering): filled up
     to the log's current head in one pass in customer order (`projections.bulk`),
@@ -137,7 +137,7 @@ def _rebuilding(datastore: PostgresDatastore, names: list[str]) -> Iterator[None
 
 
 def _fill(
-    store: Store,
+    store: Runtime,
     context: Context,
     classes: Sequence[type[BatchProjection]],
     fresh: list[BatchProjection],
@@ -160,7 +160,7 @@ def _fill(
 
 
 def _empty_copies(
-    store: Store, context: Context, classes: Sequence[type[BatchProjection]]
+    store: Runtime, context: Context, classes: Sequence[type[BatchProjection]]
 ) -> list[BatchProjection]:
     """Empty `_next` copies of the projections of `classes`."""
     fresh = []

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from threading import Event, Thread
 
-from journey.runtime import Store
+from journey.runtime import Runtime
 from projections.base import BatchProjection, Context
 from projections.registry import PROJECTIONS, build
 from projections.runner import Runner
@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 
 class ProjectionWorkers:
-    def __init__(self, store: Store, context: Context):
+    def __init__(self, store: Runtime, context: Context):
         self._store = store
         self._context = context
         self._stop = Event()

@@ -4,7 +4,7 @@ that writes (the import's writer, the API's group commit).
 
 Each preparer has its own ingestor (its own connection, for data keys), made by
 `Preparers.make_ingestor`, which must be picklable (e.g.
-`journey.runtime.Store.preparers`). Prepared events cross back packed
+`journey.runtime.Runtime.preparers`). Prepared events cross back packed
 (`pack`, `unpack`) as MessagePack arrays by msgspec, which makes the `NewEvent`s
 again while it decodes: a third of the time pickle takes over named tuples
 (pickle remembers every object it writes, and names each tuple's class), and

@@ -2,7 +2,7 @@
 crypto-shredding, and the data subject's access export (docs/audit.md).
 
 An application service with no SQL: the audit reader, key store and event writer
-come in through the constructor (wired by `journey.runtime.Store.audit_service`).
+come in through the constructor (wired by `journey.runtime.Runtime.audit_service`).
 """
 
 from __future__ import annotations

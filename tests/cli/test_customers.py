@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 import pytest
 
-from journey.runtime import Store
+from journey.runtime import Runtime
 from tests.cli.conftest import Journey
 
 PHONE = "+49 30 1234-5678"
@@ -30,7 +30,7 @@ def linked(event_id: str, customer: str, kind: str, value: str) -> dict[str, Any
 
 
 @pytest.fixture
-def journey(journey_in: Callable[[str], Journey], database_url: str, store: Store) -> Journey:
+def journey(journey_in: Callable[[str], Journey], database_url: str, store: Runtime) -> Journey:
     """Given: anna-crm and anna-shop hold one phone number; bob holds his own."""
     store.ingestor.append(
         [
@@ -143,7 +143,7 @@ def test_duplicates_lists_the_shared_phone_with_its_value_only_with_pii(
     assert with_pii.stdout.strip() == "phone   anna-crm, anna-shop  +49 30 1234-5678"
 
 
-def test_duplicates_pages_with_the_printed_cursor(journey: Journey, store: Store) -> None:
+def test_duplicates_pages_with_the_printed_cursor(journey: Journey, store: Runtime) -> None:
     store.ingestor.append([linked("i5", "carl", "email", "bob@example.org")])
 
     first = answer(journey("identities", "duplicates", "--limit", "1", "--json"))

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from journey.demo.trickle import Trickle
-from journey.runtime import Store
+from journey.runtime import Runtime
 
 
-def test_every_step_of_the_trickle_is_accepted_by_the_ingestion_path(store: Store) -> None:
+def test_every_step_of_the_trickle_is_accepted_by_the_ingestion_path(store: Runtime) -> None:
     trickle = Trickle(["c1", "c2", "c3"], showcase="c1", tag="t", seed=3)
     start = datetime.now(UTC) - timedelta(seconds=1)
 

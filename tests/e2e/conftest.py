@@ -22,7 +22,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from api.keys import ApiKeys
-from journey.runtime import open_store
+from journey.runtime import open_runtime
 from journey.settings import Settings
 from tests.e2e import persons, scenario
 from tests.plugins.database import TEST_MASTER_KEY, drop_database
@@ -84,7 +84,7 @@ def _empty_tables(database_url: str) -> None:
 def _load(settings: Settings, database_url: str) -> tuple[str, str, list[str]]:
     """The scenario in the store (Alice in three recordings); two API keys."""
     now = datetime.now(UTC)
-    with open_store(settings, database_url) as store:
+    with open_runtime(settings, database_url) as store:
         history = scenario.background(now)
         for start in range(0, len(history), 1000):
             store.ingestor.append(history[start : start + 1000])

@@ -7,7 +7,7 @@ from typing import Any
 
 import psycopg
 
-from journey.runtime import Store
+from journey.runtime import Runtime
 from tests.factories import event
 
 
@@ -21,7 +21,7 @@ def tuples_fetched(admin: psycopg.Connection[Any]) -> int:
     return int(row[0])
 
 
-def append_cost(store: Store, admin: psycopg.Connection[Any], customer: str) -> int:
+def append_cost(store: Runtime, admin: psycopg.Connection[Any], customer: str) -> int:
     admin.execute("SELECT pg_stat_force_next_flush()")
     before = tuples_fetched(admin)
     store.ingestor.append([event(customer_id=customer)])
@@ -30,7 +30,7 @@ def append_cost(store: Store, admin: psycopg.Connection[Any], customer: str) -> 
 
 
 def test_an_append_to_a_long_stream_reads_as_little_as_to_a_new_one(
-    store: Store, admin: psycopg.Connection[Any]
+    store: Runtime, admin: psycopg.Connection[Any]
 ) -> None:
     long_stream = [event(customer_id="long") for _ in range(3000)]
     for start in range(0, len(long_stream), 1000):

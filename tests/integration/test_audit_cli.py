@@ -11,13 +11,13 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from cli.main import app
-from journey.runtime import Store
+from journey.runtime import Runtime
 from tests.factories import event
 from tests.plugins.database import TEST_MASTER_KEY
 
 
 @pytest.fixture
-def journey(store: Store, database_url: str, tmp_path: Path) -> Any:
+def journey(store: Runtime, database_url: str, tmp_path: Path) -> Any:
     env = {
         "JOURNEY_DATABASE_URL": database_url,
         "JOURNEY_MASTER_KEY": TEST_MASTER_KEY,

@@ -10,7 +10,7 @@ import pytest
 
 from journey.ingest.ports import EventConflict
 from journey.integrity.audit import AuditService, UnknownCustomer
-from journey.runtime import Store
+from journey.runtime import Runtime
 from journey.stored.crypto import ERASED
 from tests.factories import event
 
@@ -38,7 +38,7 @@ JOURNEY = [
 
 
 @pytest.fixture
-def audit(store: Store) -> AuditService:
+def audit(store: Runtime) -> AuditService:
     store.ingestor.append(JOURNEY)
     return store.audit_service()
 
@@ -106,7 +106,7 @@ def test_a_second_erasure_changes_nothing_and_says_so(
 
 
 def test_an_erasure_interrupted_before_its_event_is_completed_by_the_next(
-    audit: AuditService, store: Store
+    audit: AuditService, store: Runtime
 ) -> None:
     store.keys.destroy("cust-1")  # as if the process died right after destroying the key
     result = audit.erase("cust-1", by="dpo", reason="retry")
@@ -114,7 +114,7 @@ def test_an_erasure_interrupted_before_its_event_is_completed_by_the_next(
 
 
 def test_pii_sent_after_an_erasure_uses_a_new_key_and_can_be_erased_again(
-    audit: AuditService, store: Store
+    audit: AuditService, store: Runtime
 ) -> None:
     audit.erase("cust-1", by="dpo", reason="first")
     store.ingestor.append([event(id="later-1", pii={"body": "new text"})])
@@ -130,7 +130,7 @@ def pii_of(audit: AuditService, event_id: str) -> Any:
 
 
 def test_re_sending_an_old_event_after_erasure_is_a_conflict(
-    audit: AuditService, store: Store
+    audit: AuditService, store: Runtime
 ) -> None:
     audit.erase("cust-1", by="dpo", reason="request")
     with pytest.raises(EventConflict):

@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 import psycopg
 
-from journey.runtime import Store
+from journey.runtime import Runtime
 from journey.stored.crypto import ERASED, open_pii
 from tests.factories import event
 
@@ -66,7 +66,7 @@ def traces(text: str) -> list[bytes]:
 
 
 def test_a_dump_after_erasure_holds_no_trace_of_the_personal_text(
-    store: Store, admin: psycopg.Connection[Any], database_url: str
+    store: Runtime, admin: psycopg.Connection[Any], database_url: str
 ) -> None:
     store.ingestor.append(
         [

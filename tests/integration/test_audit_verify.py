@@ -11,7 +11,7 @@ import pytest
 from journey.integrity.audit import AuditService
 from journey.integrity.verification import Head
 from journey.postgres.audit_rows import stream_rows
-from journey.runtime import Store
+from journey.runtime import Runtime
 from journey.stored.chain import GENESIS, chain_hash
 from tests.factories import event
 
@@ -21,7 +21,7 @@ C1_POSITIONS = [1, 3, 5, 7]
 
 
 @pytest.fixture
-def audit(store: Store) -> AuditService:
+def audit(store: Runtime) -> AuditService:
     store.ingestor.append([event(customer_id=customer) for customer in LAYOUT])
     return store.audit_service()
 
@@ -199,7 +199,7 @@ def rehash_stream(admin: psycopg.Connection[Any], customer_id: str) -> None:
 
 
 def test_heads_published_earlier_still_hold_after_later_appends(
-    audit: AuditService, store: Store
+    audit: AuditService, store: Runtime
 ) -> None:
     heads = published_heads(audit)
     store.ingestor.append([event(customer_id="c1"), event(customer_id="c4")])

@@ -10,7 +10,7 @@ from typing import Any
 import psycopg
 
 from journey.postgres.audit_rows import verify_customer
-from journey.runtime import open_store
+from journey.runtime import open_runtime
 from journey.settings import Settings
 from tests.factories import event
 
@@ -36,7 +36,7 @@ def writer(settings: Settings, url: str, seed: int) -> None:
     events = shared_events()
     rng = random.Random(seed)
     rng.shuffle(events)
-    with open_store(settings, url, pool_size=1) as store:
+    with open_runtime(settings, url, pool_size=1) as store:
         while events:
             size = rng.randint(1, 25)
             batch, events = events[:size], events[size:]

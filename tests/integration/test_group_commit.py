@@ -14,14 +14,14 @@ import pytest
 
 from journey.ingest.group_commit import BUSY_GROUP, GroupCommitter, _Request
 from journey.ingest.ports import AppendResult, EventConflict
-from journey.runtime import Store
+from journey.runtime import Runtime
 from tests.factories import event
 
 
 class CountingIngestor:
     """The real ingestor, counting its transactions."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Runtime):
         self.inner = store.ingestor
         self.transactions = 0
 
@@ -31,7 +31,7 @@ class CountingIngestor:
 
 
 def test_concurrent_single_events_share_transactions_and_all_commit(
-    store: Store, admin: psycopg.Connection[Any]
+    store: Runtime, admin: psycopg.Connection[Any]
 ) -> None:
     counting = CountingIngestor(store)
     committer = GroupCommitter(counting)  # type: ignore[arg-type]
@@ -45,7 +45,7 @@ def test_concurrent_single_events_share_transactions_and_all_commit(
     assert counting.transactions < 400
 
 
-def test_a_conflicting_request_fails_alone_and_its_group_commits(store: Store) -> None:
+def test_a_conflicting_request_fails_alone_and_its_group_commits(store: Runtime) -> None:
     original = event(id="taken")
     store.ingestor.append([original])
     committer = GroupCommitter(store.ingestor)
@@ -62,7 +62,7 @@ def test_a_conflicting_request_fails_alone_and_its_group_commits(store: Store) -
 class GatedIngestor(CountingIngestor):
     """Counts transactions and holds the first until `gate` is set."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Runtime):
         super().__init__(store)
         self.gate = threading.Event()
         self.sizes: list[int] = []
@@ -74,7 +74,7 @@ class GatedIngestor(CountingIngestor):
 
 
 def test_under_load_a_group_stays_open_for_requests_that_come_just_after(
-    store: Store,
+    store: Runtime,
 ) -> None:
     ingestor = GatedIngestor(store)
     committer = GroupCommitter(ingestor, gather_seconds=1.0)  # type: ignore[arg-type]
@@ -93,7 +93,7 @@ def test_under_load_a_group_stays_open_for_requests_that_come_just_after(
     assert positions[1] == positions[0] + 1
 
 
-def test_when_idle_a_request_is_committed_without_waiting(store: Store) -> None:
+def test_when_idle_a_request_is_committed_without_waiting(store: Runtime) -> None:
     committer = GroupCommitter(store.ingestor, gather_seconds=5.0)
     events = store.ingestor.validate([event()])
     started = time.monotonic()
@@ -104,7 +104,7 @@ def test_when_idle_a_request_is_committed_without_waiting(store: Store) -> None:
 
 
 def test_events_prepared_elsewhere_are_sealed_again_when_their_key_changed(
-    store: Store, admin: psycopg.Connection[Any]
+    store: Runtime, admin: psycopg.Connection[Any]
 ) -> None:
     """A preparer process sealed a batch; the customer's key was destroyed (an
     erasure) before the group commit wrote it. The recorder refuses the stale
@@ -133,7 +133,7 @@ def test_events_prepared_elsewhere_are_sealed_again_when_their_key_changed(
 
 
 def test_a_group_of_prepared_and_unprepared_requests_keeps_each_request_s_events(
-    store: Store,
+    store: Runtime,
 ) -> None:
     """The writer prepares the unprepared requests' events in one go and writes
     them between the prepared ones, each request's results in its own order."""

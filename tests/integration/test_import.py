@@ -18,7 +18,7 @@ from journey.ingest.importer import import_lines
 from journey.ingest.ingestor import Ingestor
 from journey.ingest.preparers import Preparers
 from journey.ingest.validation import REPEATED_KEY
-from journey.runtime import Store, _preparer_ingestor
+from journey.runtime import Runtime, _preparer_ingestor
 from journey.settings import Settings
 from tests.factories import event
 
@@ -28,7 +28,9 @@ def lines(*events: Any) -> list[bytes]:
 
 
 @pytest.mark.parametrize("processes", [0, 2], ids=["in-process", "preparer-processes"])
-def test_bad_lines_are_rejected_by_number_and_the_rest_stored(store: Store, processes: int) -> None:
+def test_bad_lines_are_rejected_by_number_and_the_rest_stored(
+    store: Runtime, processes: int
+) -> None:
     conflicting = event(id="dup-1")
     store.ingestor.append([conflicting])
     summary = import_lines(
@@ -52,7 +54,7 @@ def test_bad_lines_are_rejected_by_number_and_the_rest_stored(store: Store, proc
 
 
 @pytest.mark.parametrize("processes", [0, 2], ids=["in-process", "preparer-processes"])
-def test_a_line_repeating_a_key_is_rejected_naming_the_key(store: Store, processes: int) -> None:
+def test_a_line_repeating_a_key_is_rejected_naming_the_key(store: Runtime, processes: int) -> None:
     first = orjson.dumps(event(id="dupkey")).replace(b'"id":"dupkey"', b'"id":"dupkey","id":"k2"')
     survey = orjson.dumps(event("survey.answered", id="s", data={"csat": 2}))
     in_data = survey.replace(b'"csat":2', b'"csat":2,"\\u0063sat":5')
@@ -68,7 +70,7 @@ def test_a_line_repeating_a_key_is_rejected_naming_the_key(store: Store, process
     assert (again.created, again.duplicate) == (2, 0)
 
 
-def test_preparer_processes_keep_file_order_and_the_hash_chains(store: Store) -> None:
+def test_preparer_processes_keep_file_order_and_the_hash_chains(store: Runtime) -> None:
     """Chunks are prepared in parallel but written in file order: positions follow
     the lines, a repeated id keeps its first line's content, and every chain verifies."""
     customers = [f"order-{n}" for n in range(7)]
@@ -92,7 +94,7 @@ def test_preparer_processes_keep_file_order_and_the_hash_chains(store: Store) ->
     assert (report.events, report.damaged) == (230, 0)
 
 
-def test_importing_the_same_file_twice_creates_nothing_new(store: Store) -> None:
+def test_importing_the_same_file_twice_creates_nothing_new(store: Runtime) -> None:
     batch = lines(*(event() for _ in range(25)))
     first = import_lines(store.ingestor, batch, batch_lines=10)
     second = import_lines(store.ingestor, batch, batch_lines=10)
@@ -100,7 +102,7 @@ def test_importing_the_same_file_twice_creates_nothing_new(store: Store) -> None
 
 
 def test_the_command_prints_a_summary_and_exits_non_zero_on_rejects(
-    store: Store, settings: Settings, tmp_path: Path
+    store: Runtime, settings: Settings, tmp_path: Path
 ) -> None:
     file = tmp_path / "events.jsonl"
     file.write_bytes(b"\n".join(lines(event(), event(occurred_at="2026-03-02T10:00:00"))) + b"\n")
@@ -132,7 +134,7 @@ def slow_preparer(settings: Settings, url: str) -> Ingestor:
 SLOW_START = 4.0
 
 
-def test_chunks_are_prepared_here_while_the_preparer_processes_start(store: Store) -> None:
+def test_chunks_are_prepared_here_while_the_preparer_processes_start(store: Runtime) -> None:
     """Preparers that take long to start do not hold the import up: the importing
     process prepares the chunks itself meanwhile."""
     events = [event(customer_id=f"early-{n % 3}", id=f"early-e{n}") for n in range(40)]

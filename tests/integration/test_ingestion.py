@@ -7,7 +7,7 @@ import pytest
 
 from journey.ingest.ingestor import BatchRejected
 from journey.ingest.ports import EventConflict
-from journey.runtime import Store
+from journey.runtime import Runtime
 from tests.factories import event
 
 
@@ -17,7 +17,7 @@ def stored_count(admin: psycopg.Connection[tuple[object, ...]]) -> int:
     return int(str(row[0]))
 
 
-def test_a_batch_is_stored_with_gap_free_positions(store: Store) -> None:
+def test_a_batch_is_stored_with_gap_free_positions(store: Runtime) -> None:
     results = store.ingestor.append([event(), event(), event(customer_id="cust-2")])
     assert [(r.status, r.position) for r in results] == [
         ("created", 1),
@@ -26,14 +26,14 @@ def test_a_batch_is_stored_with_gap_free_positions(store: Store) -> None:
     ]
 
 
-def test_the_same_event_again_is_a_duplicate_with_its_original_position(store: Store) -> None:
+def test_the_same_event_again_is_a_duplicate_with_its_original_position(store: Runtime) -> None:
     first = event()
     store.ingestor.append([event(), first])
     (again,) = store.ingestor.append([first])
     assert (again.id, again.status, again.position) == (first["id"], "duplicate", 2)
 
 
-def test_equal_content_written_differently_is_still_a_duplicate(store: Store) -> None:
+def test_equal_content_written_differently_is_still_a_duplicate(store: Runtime) -> None:
     original = event(occurred_at="2026-03-02T10:00:00Z")
     store.ingestor.append([original])
     same = {**original, "occurred_at": "2026-03-02T11:00:00+01:00", "data": {"abandoned": False}}
@@ -42,7 +42,7 @@ def test_equal_content_written_differently_is_still_a_duplicate(store: Store) ->
 
 
 def test_the_same_id_with_other_content_is_a_conflict_and_nothing_is_written(
-    store: Store, admin: psycopg.Connection[tuple[object, ...]]
+    store: Runtime, admin: psycopg.Connection[tuple[object, ...]]
 ) -> None:
     original = event()
     store.ingestor.append([original])
@@ -53,7 +53,7 @@ def test_the_same_id_with_other_content_is_a_conflict_and_nothing_is_written(
 
 
 def test_a_conflict_inside_one_batch_writes_nothing(
-    store: Store, admin: psycopg.Connection[tuple[object, ...]]
+    store: Runtime, admin: psycopg.Connection[tuple[object, ...]]
 ) -> None:
     twin = event()
     with pytest.raises(EventConflict):
@@ -61,14 +61,14 @@ def test_a_conflict_inside_one_batch_writes_nothing(
     assert stored_count(admin) == 0
 
 
-def test_an_identical_event_twice_in_one_batch_is_stored_once(store: Store) -> None:
+def test_an_identical_event_twice_in_one_batch_is_stored_once(store: Runtime) -> None:
     twin = event()
     results = store.ingestor.append([twin, twin])
     assert [(r.status, r.position) for r in results] == [("created", 1), ("duplicate", 1)]
 
 
 def test_one_invalid_event_rejects_the_whole_batch(
-    store: Store, admin: psycopg.Connection[tuple[object, ...]]
+    store: Runtime, admin: psycopg.Connection[tuple[object, ...]]
 ) -> None:
     with pytest.raises(BatchRejected) as raised:
         store.ingestor.append([event(), event(id="bad-1", channel="fax"), event()])
@@ -78,7 +78,7 @@ def test_one_invalid_event_rejects_the_whole_batch(
     assert stored_count(admin) == 0
 
 
-def test_a_refused_batch_leaves_no_gap_in_positions(store: Store) -> None:
+def test_a_refused_batch_leaves_no_gap_in_positions(store: Runtime) -> None:
     original = event()
     store.ingestor.append([original])
     with pytest.raises(EventConflict):
@@ -88,7 +88,7 @@ def test_a_refused_batch_leaves_no_gap_in_positions(store: Store) -> None:
 
 
 def test_streams_get_consecutive_versions_and_recorded_at_never_goes_back(
-    store: Store, admin: psycopg.Connection[tuple[object, ...]]
+    store: Runtime, admin: psycopg.Connection[tuple[object, ...]]
 ) -> None:
     for _ in range(3):
         store.ingestor.append([event(), event(customer_id="cust-2")])
@@ -101,6 +101,6 @@ def test_streams_get_consecutive_versions_and_recorded_at_never_goes_back(
     assert recorded == sorted(recorded)  # type: ignore[type-var]
 
 
-def test_a_batch_over_the_limit_is_refused(store: Store) -> None:
+def test_a_batch_over_the_limit_is_refused(store: Runtime) -> None:
     with pytest.raises(BatchRejected, match="more than 1000 events"):
         store.ingestor.append([event() for _ in range(1001)])

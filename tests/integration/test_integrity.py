@@ -10,7 +10,7 @@ import pytest
 
 from journey.postgres.audit_rows import verify_customer
 from journey.postgres.database import ConnectionParams
-from journey.runtime import Store
+from journey.runtime import Runtime
 from tests.factories import event
 
 MARKER = "Zebra-Marker-7f3a"
@@ -32,7 +32,7 @@ def app_role(database_url: str) -> Any:
     ],
 )
 def test_the_application_role_cannot_change_or_remove_events(
-    store: Store, app_role: psycopg.Connection[Any], statement: str
+    store: Runtime, app_role: psycopg.Connection[Any], statement: str
 ) -> None:
     store.ingestor.append([event()])
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
@@ -43,7 +43,7 @@ def test_the_application_role_cannot_change_or_remove_events(
     "statement", ["UPDATE journey_events SET topic = 'x'", "DELETE FROM journey_events"]
 )
 def test_even_the_table_owner_is_stopped_by_the_append_only_trigger(
-    store: Store, admin: psycopg.Connection[Any], statement: str
+    store: Runtime, admin: psycopg.Connection[Any], statement: str
 ) -> None:
     store.ingestor.append([event()])
     with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
@@ -51,7 +51,7 @@ def test_even_the_table_owner_is_stopped_by_the_append_only_trigger(
 
 
 def test_the_application_role_can_append_and_read(
-    store: Store, app_role: psycopg.Connection[Any]
+    store: Runtime, app_role: psycopg.Connection[Any]
 ) -> None:
     store.ingestor.append([event()])
     row = app_role.execute("SELECT count(*) FROM journey_events").fetchone()
@@ -59,7 +59,7 @@ def test_the_application_role_can_append_and_read(
 
 
 def test_each_stream_is_hash_chained_and_a_changed_byte_is_found(
-    store: Store, admin: psycopg.Connection[Any]
+    store: Runtime, admin: psycopg.Connection[Any]
 ) -> None:
     store.ingestor.append([event(), event(customer_id="cust-2"), event(), event()])
     assert verify_customer(admin, "cust-1") is None
@@ -74,7 +74,7 @@ def test_each_stream_is_hash_chained_and_a_changed_byte_is_found(
 
 
 def test_personal_text_is_never_stored_in_clear(
-    store: Store, admin: psycopg.Connection[Any]
+    store: Runtime, admin: psycopg.Connection[Any]
 ) -> None:
     store.ingestor.append(
         [
@@ -89,7 +89,7 @@ def test_personal_text_is_never_stored_in_clear(
         assert MARKER.encode().hex() not in dump[0]
 
 
-def test_pii_reads_back_with_the_customers_key(store: Store) -> None:
+def test_pii_reads_back_with_the_customers_key(store: Runtime) -> None:
     from journey.stored.crypto import open_pii
 
     store.ingestor.append([event(id="p-1", pii={"body": MARKER})])

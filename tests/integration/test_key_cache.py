@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from journey.ingest.ingestor import Ingestor
 from journey.postgres.keys import KeyStore
-from journey.runtime import Store
+from journey.runtime import Runtime
 from tests.factories import event
 
 
-def test_the_cache_keeps_at_most_its_size_and_reloads_the_same_keys(store: Store) -> None:
+def test_the_cache_keeps_at_most_its_size_and_reloads_the_same_keys(store: Runtime) -> None:
     keys = KeyStore(store.datastore.pool, store.settings.master_key, cache_size=3)
     customers = [f"cust-{n}" for n in range(10)]
     first = {c: keys.data_keys([c])[c].wrapped for c in customers}
@@ -22,7 +22,7 @@ def test_the_cache_keeps_at_most_its_size_and_reloads_the_same_keys(store: Store
     assert len(keys._cache) == 3
 
 
-def test_a_re_sent_event_after_its_key_left_the_cache_is_a_duplicate(store: Store) -> None:
+def test_a_re_sent_event_after_its_key_left_the_cache_is_a_duplicate(store: Runtime) -> None:
     keys = KeyStore(store.datastore.pool, store.settings.master_key, cache_size=1)
     ingestor = Ingestor(store.recorder, keys)
     sent = event(customer_id="cust-a", pii={"body": "my card is blocked"})

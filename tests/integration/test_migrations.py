@@ -13,7 +13,7 @@ from eventsourcing.persistence import StoredEvent
 
 from journey.postgres.database import ConnectionParams
 from journey.postgres.migrate import downgrade, upgrade
-from journey.runtime import open_store
+from journey.runtime import open_runtime
 from journey.settings import Settings
 from tests.plugins.database import TEST_MASTER_KEY, create_database, drop_database
 
@@ -68,7 +68,7 @@ def test_the_library_reads_and_writes_the_migrated_table(fresh_url: str, tmp_pat
     settings = Settings.from_env(
         {"JOURNEY_MASTER_KEY": TEST_MASTER_KEY, "JOURNEY_DATA_DIR": str(tmp_path)}
     )
-    with open_store(settings, fresh_url) as store:
+    with open_runtime(settings, fresh_url) as store:
         written = [StoredEvent("cust-9", v, "journey.events:ContactInbound", b"{}") for v in (1, 2)]
         assert list(store.recorder.insert_events(written)) == [1, 2]
         assert store.recorder.select_events("cust-9") == written

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from eventsourcing.postgres import ConnectionPool
 
-from journey.runtime import Store, open_store
+from journey.runtime import Runtime, open_runtime
 from journey.settings import Settings
 
 
@@ -28,7 +28,7 @@ def pings(monkeypatch: pytest.MonkeyPatch) -> list[object]:
 
 
 def test_a_healthy_idle_connection_is_handed_out_without_a_ping(
-    store: Store, pings: list[object]
+    store: Runtime, pings: list[object]
 ) -> None:
     pool = store.datastore.pool
     for _ in range(3):
@@ -40,12 +40,12 @@ def test_a_healthy_idle_connection_is_handed_out_without_a_ping(
 def test_a_connection_the_server_closed_is_replaced_not_handed_out(
     settings: Settings, database_url: str, admin: psycopg.Connection[Any], pings: list[object]
 ) -> None:
-    with open_store(settings, database_url, pool_size=1) as store:  # one: the pool waits
+    with open_runtime(settings, database_url, pool_size=1) as store:  # one: the pool waits
         _replaced_after_termination(store, admin)  # a second between failed checks
     assert pings  # the closed connection was pinged, failed and was replaced
 
 
-def _replaced_after_termination(store: Store, admin: psycopg.Connection[Any]) -> None:
+def _replaced_after_termination(store: Runtime, admin: psycopg.Connection[Any]) -> None:
     pool = store.datastore.pool
     with pool.connection() as conn:
         conn.execute("SELECT 1")

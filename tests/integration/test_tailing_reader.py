@@ -19,7 +19,7 @@ import time
 from eventsourcing.persistence import StoredEvent
 
 from journey.postgres.reads import read_after
-from journey.runtime import Store, open_store
+from journey.runtime import Runtime, open_runtime
 from journey.settings import Settings
 from tests.factories import event
 
@@ -29,7 +29,7 @@ BATCHES = 60
 
 def store_writer(settings: Settings, url: str, seed: int) -> None:
     rng = random.Random(seed)
-    with open_store(settings, url, pool_size=1) as store:
+    with open_runtime(settings, url, pool_size=1) as store:
         for batch in range(BATCHES):
             store.ingestor.append(
                 [
@@ -43,7 +43,7 @@ def library_writer(settings: Settings, url: str, seed: int) -> None:
     """The library's `insert_events`, one stream of its own, versions as given."""
     rng = random.Random(seed)
     version = 0
-    with open_store(settings, url, pool_size=1) as store:
+    with open_runtime(settings, url, pool_size=1) as store:
         for _ in range(BATCHES):
             size = rng.randint(1, 5)
             store.recorder.insert_events(
@@ -56,7 +56,7 @@ def library_writer(settings: Settings, url: str, seed: int) -> None:
 
 
 def test_a_tailing_reader_sees_every_position_once_in_order(
-    store: Store, settings: Settings, database_url: str
+    store: Runtime, settings: Settings, database_url: str
 ) -> None:
     context = multiprocessing.get_context("spawn")
     writers = [

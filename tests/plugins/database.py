@@ -15,7 +15,7 @@ import pytest
 
 from journey.postgres.database import ConnectionParams, start_embedded
 from journey.postgres.migrate import upgrade
-from journey.runtime import Store, open_store
+from journey.runtime import Runtime, open_runtime
 from journey.settings import Settings
 
 TEST_MASTER_KEY = base64.urlsafe_b64encode(b"test-master-key-32-bytes-long!!!").decode()
@@ -110,6 +110,6 @@ def empty_database(admin: psycopg.Connection[tuple[object, ...]]) -> None:
 
 
 @pytest.fixture
-def store(settings: Settings, database_url: str, empty_database: None) -> Iterator[Store]:
-    with open_store(settings, database_url) as opened:
+def store(settings: Settings, database_url: str, empty_database: None) -> Iterator[Runtime]:
+    with open_runtime(settings, database_url) as opened:
         yield opened

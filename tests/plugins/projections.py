@@ -7,20 +7,20 @@ from typing import Any
 
 import psycopg
 
-from journey.runtime import Store
+from journey.runtime import Runtime
 from projections.base import BatchProjection
 from projections.registry import PROJECTIONS, build, context_for
 from projections.runner import Runner
 
 
-def catch_up_all(store: Store, batch_size: int = 2000) -> list[BatchProjection]:
+def catch_up_all(store: Runtime, batch_size: int = 2000) -> list[BatchProjection]:
     """Every projection caught up, fed by one shared pass over the log."""
     built = [build(p, store.datastore, context_for(store)) for p in PROJECTIONS]
     Runner(store.recorder, built, batch_size).catch_up()
     return built
 
 
-def ingest_in_steps(store: Store, events: list[dict[str, Any]], rng: random.Random) -> None:
+def ingest_in_steps(store: Runtime, events: list[dict[str, Any]], rng: random.Random) -> None:
     """Append `events` in small batches, the projections catching up now and then
     (so late events arrive after their successors were projected), then fully."""
     while events:
@@ -32,7 +32,7 @@ def ingest_in_steps(store: Store, events: list[dict[str, Any]], rng: random.Rand
     catch_up_all(store)
 
 
-def clean_copies(store: Store, batch_size: int = 2000) -> None:
+def clean_copies(store: Runtime, batch_size: int = 2000) -> None:
     """Every projection built again from position 0 by the batch path, into
     `clean_*` tables beside the live ones: the reference a test compares them with."""
     context = context_for(store)

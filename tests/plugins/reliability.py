@@ -25,7 +25,7 @@ import pytest
 from api.keys import ApiKeys
 from journey.postgres.database import ConnectionParams, ensure_database
 from journey.postgres.migrate import upgrade
-from journey.runtime import Store, open_store
+from journey.runtime import Runtime, open_runtime
 from journey.settings import Settings
 from tests.plugins.database import TEST_MASTER_KEY, empty
 from tests.plugins.server import _wait_until_healthy, free_port
@@ -103,8 +103,8 @@ class Deployment:
         self.servers.append(server)
         return server.start()
 
-    def store(self) -> Store:
-        return open_store(self.settings, self.database_url)
+    def store(self) -> Runtime:
+        return open_runtime(self.settings, self.database_url)
 
     def stop(self) -> None:
         for server in self.servers:
@@ -119,7 +119,7 @@ def deployment(database_url: str, folder: Path) -> Deployment:
         "JOURNEY_DATA_DIR": str(folder),
     }
     settings = Settings.from_env(env)
-    with open_store(settings, database_url) as store:
+    with open_runtime(settings, database_url) as store:
         scopes = ["events:write", "read", "pii", "admin"]
         key = ApiKeys(store.datastore.pool).create("reliability", scopes)
     return Deployment(database_url, settings, env, key, folder)

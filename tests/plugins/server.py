@@ -24,7 +24,7 @@ import pytest
 
 from api.keys import ApiKeys
 from journey.postgres.database import ConnectionParams
-from journey.runtime import open_store
+from journey.runtime import open_runtime
 from journey.settings import Settings
 from tests.plugins.database import TEST_MASTER_KEY, empty
 
@@ -73,7 +73,7 @@ def serving(database_url: str, data_dir: Path, key_scopes: dict[str, list[str]])
         "JOURNEY_MASTER_KEY": TEST_MASTER_KEY,
         "JOURNEY_DATA_DIR": str(data_dir),
     }
-    with open_store(Settings.from_env(env), database_url) as store:
+    with open_runtime(Settings.from_env(env), database_url) as store:
         api_keys = ApiKeys(store.datastore.pool)
         keys = {
             name: api_keys.create(f"test {name}", scopes) for name, scopes in key_scopes.items()

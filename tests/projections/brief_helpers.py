@@ -8,13 +8,13 @@ from typing import Any
 
 from journey.postgres.reads import EventReads
 from journey.reading.replay import Replays
-from journey.runtime import Store
+from journey.runtime import Runtime
 from projections.brief_reads import Briefs
 from projections.queries import ReadModel
 from tests.plugins.projections import catch_up_all
 
 
-def briefs_of(store: Store) -> Briefs:
+def briefs_of(store: Runtime) -> Briefs:
     window = store.settings.repeat_window
     model = ReadModel(store, store.sla_config, window)
     reads = EventReads(store.datastore.pool)
@@ -23,7 +23,7 @@ def briefs_of(store: Store) -> Briefs:
     return Briefs(reads, model, replays, store.datastore, policy_for, window)
 
 
-def brief(store: Store, customer_id: str, at: datetime) -> dict[str, Any]:
+def brief(store: Runtime, customer_id: str, at: datetime) -> dict[str, Any]:
     """The brief's fields, person and message positions at `at`, after checking
     that the projections and a replay give the same (every event occurred by `at`)."""
     catch_up_all(store)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from journey.demo.generator import generate
-from journey.runtime import Store
+from journey.runtime import Runtime
 from tests.factories import event
 from tests.projections.brief_helpers import brief
 
@@ -30,7 +30,7 @@ def merges(customers: list[str]) -> list[dict[str, Any]]:
     return [merged(b, a, 10), merged(c, b, 20), merged(e, d, 35), merged(g, f, 5), unmerge]
 
 
-def test_the_projected_brief_equals_the_replayed_one_for_every_person(store: Store) -> None:
+def test_the_projected_brief_equals_the_replayed_one_for_every_person(store: Runtime) -> None:
     history = list(generate(16, start=START, days=DAYS, seed=11, cases_per_customer=3))
     customers = sorted({e["customer_id"] for e in history})
     history += merges(customers)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from journey.runtime import Store
+from journey.runtime import Runtime
 from tests.factories import event
 from tests.plugins.projections import catch_up_all
 from tests.projections.brief_helpers import brief, briefs_of
@@ -21,11 +21,11 @@ def ago(span: timedelta) -> str:
     return (AT - span).isoformat()
 
 
-def append(store: Store, *events: dict[str, Any]) -> None:
+def append(store: Runtime, *events: dict[str, Any]) -> None:
     store.ingestor.append(list(events))
 
 
-def test_contacts_exactly_7_days_before_at_count_and_a_second_older_do_not(store: Store) -> None:
+def test_contacts_exactly_7_days_before_at_count_and_a_second_older_do_not(store: Runtime) -> None:
     append(
         store,
         event(customer_id="a", channel="phone", occurred_at=ago(timedelta(days=7) + SECOND)),
@@ -54,7 +54,7 @@ def test_contacts_exactly_7_days_before_at_count_and_a_second_older_do_not(store
     }
 
 
-def test_an_abandoned_contact_is_the_last_contact_and_counts_on_a_case(store: Store) -> None:
+def test_an_abandoned_contact_is_the_last_contact_and_counts_on_a_case(store: Runtime) -> None:
     append(
         store,
         event(customer_id="a", case_id="k1", occurred_at=ago(timedelta(hours=3))),
@@ -74,7 +74,7 @@ def test_an_abandoned_contact_is_the_last_contact_and_counts_on_a_case(store: St
     assert found["contacts_7d"]["channel_switches"] == 1
 
 
-def test_agents_and_recent_cases_take_exactly_30_days(store: Store) -> None:
+def test_agents_and_recent_cases_take_exactly_30_days(store: Runtime) -> None:
     month = timedelta(days=30)
     append(
         store,
@@ -112,7 +112,7 @@ def test_agents_and_recent_cases_take_exactly_30_days(store: Store) -> None:
     assert [c["case_id"] for c in found["open_cases"]] == ["new"]
 
 
-def test_self_service_of_7_days_latest_first_and_the_last_survey(store: Store) -> None:
+def test_self_service_of_7_days_latest_first_and_the_last_survey(store: Runtime) -> None:
     week = timedelta(days=7)
     append(
         store,
@@ -156,7 +156,7 @@ def test_self_service_of_7_days_latest_first_and_the_last_survey(store: Store) -
     }
 
 
-def test_a_person_reads_every_merged_stream_and_messages_latest_first(store: Store) -> None:
+def test_a_person_reads_every_merged_stream_and_messages_latest_first(store: Runtime) -> None:
     append(
         store,
         event(
@@ -188,7 +188,7 @@ def test_a_person_reads_every_merged_stream_and_messages_latest_first(store: Sto
         )  # positions, latest first
 
 
-def test_a_resolved_case_reopened_moves_from_recent_to_open_cases(store: Store) -> None:
+def test_a_resolved_case_reopened_moves_from_recent_to_open_cases(store: Runtime) -> None:
     append(
         store,
         event("case.opened", customer_id="a", case_id="k", occurred_at=ago(timedelta(days=4))),
@@ -206,7 +206,7 @@ def test_a_resolved_case_reopened_moves_from_recent_to_open_cases(store: Store) 
 
 
 def test_an_unmerge_between_two_readings_splits_the_brief_and_as_of_shows_it_merged(
-    store: Store,
+    store: Runtime,
 ) -> None:
     append(
         store,
@@ -238,7 +238,7 @@ def merged_fields(found: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in found.items() if k not in ("merged_ids", "messages")}
 
 
-def test_a_customer_without_events_has_no_brief(store: Store) -> None:
+def test_a_customer_without_events_has_no_brief(store: Runtime) -> None:
     append(store, event(customer_id="a"))
     catch_up_all(store)
     briefs = briefs_of(store)

@@ -11,7 +11,7 @@ from psycopg.sql import Identifier
 
 from journey.reading.documents import CASE_FIELDS
 from journey.rules.cases import CaseState
-from journey.runtime import Store
+from journey.runtime import Runtime
 from projections.base import copy_rows
 from projections.cases import CASE_COLUMNS, CasesProjection
 from projections.registry import build, context_for
@@ -30,7 +30,7 @@ def test_a_text_array_reads_back_as_written(admin: psycopg.Connection[Any]) -> N
     assert [size for _, size in read] == [len(agents) for agents in AGENTS]
 
 
-def test_a_case_row_is_the_leading_fields_of_a_case_state(store: Store) -> None:
+def test_a_case_row_is_the_leading_fields_of_a_case_state(store: Runtime) -> None:
     """`_case_row` slices the state: its first fields must be the table's columns."""
     view = build(CasesProjection, store.datastore, context_for(store)).view
     with store.datastore.transaction(commit=False) as curs:

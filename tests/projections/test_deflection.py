@@ -6,7 +6,7 @@ from typing import Any
 
 import psycopg
 
-from journey.runtime import Store
+from journey.runtime import Runtime
 from tests.factories import event
 from tests.plugins.projections import catch_up_all
 
@@ -30,7 +30,7 @@ def use(customer: str, at: str, helpful: bool = True) -> dict[str, Any]:
 
 
 def test_a_helpful_use_without_a_contact_within_24_hours_is_deflected(
-    store: Store, admin: psycopg.Connection[Any]
+    store: Runtime, admin: psycopg.Connection[Any]
 ) -> None:
     store.ingestor.append(
         [
@@ -52,7 +52,7 @@ def test_a_helpful_use_without_a_contact_within_24_hours_is_deflected(
 
 
 def test_a_contact_that_arrives_late_undoes_the_deflection_where_it_occurred(
-    store: Store, admin: psycopg.Connection[Any]
+    store: Runtime, admin: psycopg.Connection[Any]
 ) -> None:
     store.ingestor.append([use("late", "2026-03-02T10:00:00Z")])
     catch_up_all(store)

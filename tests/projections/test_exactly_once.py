@@ -13,7 +13,7 @@ from typing import Any
 import psycopg
 
 from journey.demo.generator import generate
-from journey.runtime import Store
+from journey.runtime import Runtime
 from journey.settings import Settings
 from projections.registry import context_for, rebuild, status
 from tests.plugins.database import TEST_MASTER_KEY
@@ -35,7 +35,7 @@ def start_worker(settings: Settings) -> subprocess.Popen[bytes]:
     )
 
 
-def wait_for_progress(store: Store, beyond: int, timeout: float = 30.0) -> None:
+def wait_for_progress(store: Runtime, beyond: int, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while min(s.position for s in status(store)) <= beyond:
         assert time.monotonic() < deadline, "the worker made no progress"
@@ -43,7 +43,7 @@ def wait_for_progress(store: Store, beyond: int, timeout: float = 30.0) -> None:
 
 
 def test_a_worker_killed_repeatedly_ends_identical_to_a_clean_rebuild(
-    store: Store, settings: Settings, admin: psycopg.Connection[Any]
+    store: Runtime, settings: Settings, admin: psycopg.Connection[Any]
 ) -> None:
     events: list[Any] = list(generate(150, seed=3))
     chunks = [events[i : i + 60] for i in range(0, len(events), 60)]
@@ -67,7 +67,7 @@ def test_a_worker_killed_repeatedly_ends_identical_to_a_clean_rebuild(
 
 
 def test_a_rebuild_swaps_in_an_equal_copy_and_keeps_following(
-    store: Store, admin: psycopg.Connection[Any]
+    store: Runtime, admin: psycopg.Connection[Any]
 ) -> None:
     events: list[Any] = list(generate(40, seed=9))
     store.ingestor.append(events[:500])

@@ -13,7 +13,7 @@ import pytest
 
 from journey.identities.normalise import identity_key
 from journey.rules.sla_config import DEFAULT_SLA_CONFIG_YAML, SlaConfigError
-from journey.runtime import Store, open_store
+from journey.runtime import Runtime, open_runtime
 from journey.settings import Settings
 from projections import bulk
 from projections.identities import IdentitiesProjection
@@ -41,7 +41,7 @@ def unlinked(customer: str, value: str, kind: str = "phone", **fields: Any) -> d
     )
 
 
-def caught_up(store: Store) -> IdentitiesProjection:
+def caught_up(store: Runtime) -> IdentitiesProjection:
     projection = build(IdentitiesProjection, store.datastore, context_for(store))
     Runner(store.recorder, projection, batch_size=3).catch_up()
     assert isinstance(projection, IdentitiesProjection)
@@ -54,14 +54,14 @@ def holdings(admin: psycopg.Connection[Any], table: str = "identities_v1") -> li
     ).fetchall()
 
 
-def key(store: Store, value: str, kind: str = "phone") -> str:
+def key(store: Runtime, value: str, kind: str = "phone") -> str:
     return identity_key(
         store.identity_secret, kind, store.ingestor.normaliser.normalise(kind, value)
     )
 
 
 def test_two_spellings_of_one_phone_number_have_one_key(
-    store: Store, admin: psycopg.Connection[Any]
+    store: Runtime, admin: psycopg.Connection[Any]
 ) -> None:
     store.ingestor.append([linked("c-1", PHONE), linked("c-2", NORMALISED)])
     caught_up(store)
@@ -70,7 +70,7 @@ def test_two_spellings_of_one_phone_number_have_one_key(
     assert found[0][1] == found[1][1] == key(store, NORMALISED)
 
 
-def test_the_index_holds_no_value_in_clear(store: Store, admin: psycopg.Connection[Any]) -> None:
+def test_the_index_holds_no_value_in_clear(store: Runtime, admin: psycopg.Connection[Any]) -> None:
     store.ingestor.append([linked("c-1", PHONE), linked("c-1", "Anna.K@Example.com", "email")])
     caught_up(store)
     for table in ("identities_v1", "identities_v1_holdings", "identities_v1_counts"):
@@ -80,7 +80,7 @@ def test_the_index_holds_no_value_in_clear(store: Store, admin: psycopg.Connecti
 
 
 def test_an_unlink_ends_a_holding_and_a_late_one_lands_where_it_occurred(
-    store: Store, admin: psycopg.Connection[Any]
+    store: Runtime, admin: psycopg.Connection[Any]
 ) -> None:
     store.ingestor.append([linked("c-1", PHONE, occurred_at="2026-03-02T10:00:00Z")])
     caught_up(store)
@@ -96,7 +96,7 @@ def test_an_unlink_ends_a_holding_and_a_late_one_lands_where_it_occurred(
 
 
 def test_an_erasure_deletes_the_customers_entries_and_a_rebuild_does_not_bring_them_back(
-    store: Store, admin: psycopg.Connection[Any], monkeypatch: pytest.MonkeyPatch
+    store: Runtime, admin: psycopg.Connection[Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store.ingestor.append(
         [linked("c-1", PHONE), linked("c-2", PHONE), linked("c-1", "a@b.de", "email")]
@@ -125,7 +125,7 @@ def test_an_erasure_deletes_the_customers_entries_and_a_rebuild_does_not_bring_t
 
 
 def test_the_bulk_rebuild_makes_the_tables_the_batch_path_makes(
-    store: Store, admin: psycopg.Connection[Any], monkeypatch: pytest.MonkeyPatch
+    store: Runtime, admin: psycopg.Connection[Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     story = [linked(f"c-{i % 7}", f"+4930123456{i % 5:02d}") for i in range(40)]
     story += [unlinked(f"c-{i % 7}", f"+4930123456{i % 5:02d}") for i in range(0, 40, 3)]
@@ -154,6 +154,6 @@ def test_an_invalid_identities_entry_fails_start_naming_the_entry(
         DEFAULT_SLA_CONFIG_YAML + "identities:\n  ignore:\n    - {kind: phone, value: '12'}\n"
     )
     broken = dataclasses.replace(settings, sla_config_path=config)
-    with open_store(broken, database_url) as opened, pytest.raises(SlaConfigError) as raised:
+    with open_runtime(broken, database_url) as opened, pytest.raises(SlaConfigError) as raised:
         context_for(opened)
     assert "identities.ignore[0]" in str(raised.value)

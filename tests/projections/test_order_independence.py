@@ -12,7 +12,7 @@ import psycopg
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from journey.runtime import Store
+from journey.runtime import Runtime
 from tests.factories import event
 from tests.plugins.database import empty
 from tests.plugins.projections import ingest_in_steps, snapshot
@@ -77,7 +77,7 @@ def histories(draw: st.DrawFn) -> list[dict[str, Any]]:
 )
 @given(history=histories(), seed=st.integers(0, 1000))
 def test_two_arrival_orders_give_identical_projections(
-    store: Store, admin: psycopg.Connection[Any], history: list[dict[str, Any]], seed: int
+    store: Runtime, admin: psycopg.Connection[Any], history: list[dict[str, Any]], seed: int
 ) -> None:
     empty(admin)
     ingest_in_steps(store, sorted(history, key=lambda e: e["occurred_at"]), random.Random(seed))

@@ -19,7 +19,7 @@ from journey.reading.bounds import Bounds
 from journey.reading.documents import contacts_document
 from journey.reading.persons import person_of
 from journey.reading.replay import Replays
-from journey.runtime import Store
+from journey.runtime import Runtime
 from projections.queries import ReadModel
 from tests.factories import event
 from tests.plugins.database import empty
@@ -64,7 +64,7 @@ def histories(draw: st.DrawFn) -> list[dict[str, Any]]:
     return found
 
 
-def figures(store: Store) -> dict[str, Any]:
+def figures(store: Runtime) -> dict[str, Any]:
     """What a reader sees of every stream now: its person and its counts."""
     model = ReadModel(store, store.sla_config, WEEK)
     found = {}
@@ -83,7 +83,7 @@ def figures(store: Store) -> dict[str, Any]:
 )
 @given(history=histories(), seed=st.integers(0, 1000))
 def test_two_arrival_orders_give_identical_persons_and_figures(
-    store: Store, admin: psycopg.Connection[Any], history: list[dict[str, Any]], seed: int
+    store: Runtime, admin: psycopg.Connection[Any], history: list[dict[str, Any]], seed: int
 ) -> None:
     empty(admin)
     ingest_in_steps(store, sorted(history, key=lambda e: e["occurred_at"]), random.Random(seed))
@@ -102,7 +102,7 @@ def test_two_arrival_orders_give_identical_persons_and_figures(
 )
 @given(history=histories())
 def test_the_projection_agrees_with_replays_for_every_stream(
-    store: Store, admin: psycopg.Connection[Any], history: list[dict[str, Any]]
+    store: Runtime, admin: psycopg.Connection[Any], history: list[dict[str, Any]]
 ) -> None:
     empty(admin)
     ingest_in_steps(store, history, random.Random(3))
@@ -122,7 +122,7 @@ def test_the_projection_agrees_with_replays_for_every_stream(
 
 
 def test_contacts_on_two_streams_count_as_one_persons_once_merged_and_apart_once_unmerged(
-    store: Store, admin: psycopg.Connection[Any]
+    store: Runtime, admin: psycopg.Connection[Any]
 ) -> None:
     empty(admin)
     store.ingestor.append(
@@ -152,7 +152,7 @@ def test_contacts_on_two_streams_count_as_one_persons_once_merged_and_apart_once
 
 
 def test_a_reading_as_of_before_a_merge_shows_the_figures_as_they_were(
-    store: Store, admin: psycopg.Connection[Any]
+    store: Runtime, admin: psycopg.Connection[Any]
 ) -> None:
     empty(admin)
     store.ingestor.append(
@@ -177,7 +177,7 @@ def test_a_reading_as_of_before_a_merge_shows_the_figures_as_they_were(
 
 
 def test_a_merge_into_a_customer_without_events_and_a_cycle_that_is_void(
-    store: Store, admin: psycopg.Connection[Any]
+    store: Runtime, admin: psycopg.Connection[Any]
 ) -> None:
     empty(admin)
     store.ingestor.append(
@@ -207,13 +207,13 @@ def test_a_merge_into_a_customer_without_events_and_a_cycle_that_is_void(
     assert person_of("golden-1", facts)[0] == model.person("golden-1")
 
 
-def merge(store: Store, event_id: str, customer: str, into: str, minute: int) -> None:
+def merge(store: Runtime, event_id: str, customer: str, into: str, minute: int) -> None:
     """`customer` merged into `into` at `minute`, and the projections caught up."""
     merged = event("customer.merged", id=event_id, customer_id=customer, data={"into": into})
     store.ingestor.append([{**merged, "occurred_at": at(minute)}])
     catch_up_all(store)
 
 
-def figures_of(store: Store, *customers: str) -> dict[str, dict[str, Any]]:
+def figures_of(store: Runtime, *customers: str) -> dict[str, dict[str, Any]]:
     model = ReadModel(store, store.sla_config, WEEK)
     return {c: model.contacts(model.person(c), WEEK) for c in customers}

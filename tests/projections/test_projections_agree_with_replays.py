@@ -14,21 +14,21 @@ from journey.reading.documents import case_document, contacts_document, read_cas
 from journey.rules.contacts import summarise_by_day
 from journey.rules.facts import Fact, fact_from_stored
 from journey.rules.sla_config import load_sla_config
-from journey.runtime import Store
+from journey.runtime import Runtime
 from projections.queries import ReadModel
 from tests.plugins.projections import catch_up_all
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
 
-def stored_facts(store: Store) -> list[Fact]:
+def stored_facts(store: Runtime) -> list[Fact]:
     return [
         fact_from_stored(n.id, str(n.originator_id), n.topic, n.state)
         for n in store.recorder.select_notifications(start=None, limit=100_000)
     ]
 
 
-def test_every_case_and_customer_reads_the_same_from_projection_and_replay(store: Store) -> None:
+def test_every_case_and_customer_reads_the_same_from_projection_and_replay(store: Runtime) -> None:
     events: list[Any] = list(generate(60, seed=11))
     for start in range(0, len(events), 97):
         store.ingestor.append(events[start : start + 97])
@@ -50,7 +50,9 @@ def test_every_case_and_customer_reads_the_same_from_projection_and_replay(store
             assert model.contacts(person, window) == contacts_document(person, mine, window)
 
 
-def test_per_day_counts_for_another_window_follow_the_same_rule_as_the_flags(store: Store) -> None:
+def test_per_day_counts_for_another_window_follow_the_same_rule_as_the_flags(
+    store: Runtime,
+) -> None:
     events: list[Any] = list(generate(80, seed=5))
     for start in range(0, len(events), 500):
         store.ingestor.append(events[start : start + 500])

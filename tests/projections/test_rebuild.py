@@ -18,7 +18,7 @@ import pytest
 from journey.demo.generator import generate
 from journey.postgres.reads import read_after
 from journey.rules.facts import fact_from_stored
-from journey.runtime import Store
+from journey.runtime import Runtime
 from projections import bulk
 from projections.contacts import ContactsProjection
 from projections.registry import (
@@ -64,7 +64,7 @@ def arriving_late(seed: int) -> list[dict[str, Any]]:
     return events
 
 
-def append(store: Store, events: list[dict[str, Any]], chunk: int = 40) -> None:
+def append(store: Runtime, events: list[dict[str, Any]], chunk: int = 40) -> None:
     for start in range(0, len(events), chunk):
         store.ingestor.append(events[start : start + chunk])
 
@@ -84,7 +84,7 @@ def tables(admin: psycopg.Connection[Any], prefix: str = "") -> dict[str, list[A
 
 
 def rebuilt_as_by_the_batch_path(
-    store: Store, admin: psycopg.Connection[Any]
+    store: Runtime, admin: psycopg.Connection[Any]
 ) -> tuple[dict[str, list[Any]], list[int]]:
     """Rebuild every projection; its tables must equal the batch path's (from 0, a
     few events per batch). The rebuilt tables and the progress reported."""
@@ -97,7 +97,7 @@ def rebuilt_as_by_the_batch_path(
 
 
 def test_a_rebuild_makes_the_tables_the_batch_path_makes(
-    store: Store, admin: psycopg.Connection[Any], ranges: list[int]
+    store: Runtime, admin: psycopg.Connection[Any], ranges: list[int]
 ) -> None:
     append(store, arriving_late(seed=21))
     head = store.recorder.max_notification_id() or 0
@@ -109,7 +109,7 @@ def test_a_rebuild_makes_the_tables_the_batch_path_makes(
 
 
 def test_events_appended_during_a_rebuild_are_caught_up_before_the_swap(
-    store: Store, admin: psycopg.Connection[Any], ranges: list[int]
+    store: Runtime, admin: psycopg.Connection[Any], ranges: list[int]
 ) -> None:
     events = arriving_late(seed=22)
     append(store, events[:600])
@@ -131,7 +131,7 @@ def test_events_appended_during_a_rebuild_are_caught_up_before_the_swap(
 
 
 def test_a_case_that_spans_customers_is_rebuilt_batch_by_batch(
-    store: Store, admin: psycopg.Connection[Any], ranges: list[int]
+    store: Runtime, admin: psycopg.Connection[Any], ranges: list[int]
 ) -> None:
     """SPEC 3 says a case belongs to one customer, but ingestion does not refuse
     a second customer's event naming it: the bulk pass, which folds per customer,
@@ -150,7 +150,7 @@ def test_a_case_that_spans_customers_is_rebuilt_batch_by_batch(
 
 
 def test_a_runner_that_read_before_a_swap_does_not_write_into_the_new_copy(
-    store: Store, admin: psycopg.Connection[Any]
+    store: Runtime, admin: psycopg.Connection[Any]
 ) -> None:
     """`journey serve` keeps following while a rebuild swaps its copy in. A runner
     that read the old copy's position (15) and then finds the new copy tracked
@@ -178,7 +178,7 @@ def test_a_runner_that_read_before_a_swap_does_not_write_into_the_new_copy(
 
 
 def test_a_second_rebuild_of_a_projection_is_refused_while_one_runs(
-    store: Store, admin: psycopg.Connection[Any]
+    store: Runtime, admin: psycopg.Connection[Any]
 ) -> None:
     append(store, arriving_late(seed=24)[:200])
     clean_copies(store)
@@ -227,7 +227,7 @@ class _Guarded:
 
 
 def test_a_failing_worker_stops_the_rebuild_and_leaves_the_live_copies(
-    store: Store, admin: psycopg.Connection[Any], monkeypatch: pytest.MonkeyPatch
+    store: Runtime, admin: psycopg.Connection[Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A worker that fails reports it and exits without writing to the streams it
     inherited: forked while another thread held such a stream's lock (a progress

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from journey.runtime import Store
+from journey.runtime import Runtime
 
 Batch = list[dict[str, Any]]
 RETRYABLE = {503}
@@ -188,7 +188,7 @@ class Ingest:
             self.outcome.failures.append(message)
 
 
-def assert_exactly_stored(store: Store, events: Batch, outcome: Outcome) -> None:
+def assert_exactly_stored(store: Runtime, events: Batch, outcome: Outcome) -> None:
     """Exactly these events, once each, every acknowledged one where the store
     said, positions 1..N without a gap, every chain intact."""
     assert outcome.failures == []
@@ -215,6 +215,6 @@ def request_head(key: str, length: int) -> bytes:
     ).encode()
 
 
-def stored_ids(store: Store) -> set[str]:
+def stored_ids(store: Runtime) -> set[str]:
     with store.datastore.pool.connection() as conn:
         return {row["event_id"] for row in conn.execute("SELECT event_id FROM journey_events")}

@@ -20,7 +20,7 @@ import httpx
 import psycopg
 
 from journey.postgres.database import ConnectionParams
-from journey.runtime import Store
+from journey.runtime import Runtime
 from projections.registry import PROJECTIONS, context_for, rebuild, status
 from tests.plugins.projections import clean_copies, snapshot
 from tests.plugins.reliability import Deployment
@@ -107,7 +107,7 @@ def identity(rng: random.Random) -> dict[str, Any]:
     return {"data": {"kind": "email"}, "pii": {"value": value}}
 
 
-def until_current(store: Store, timeout: float = 30) -> None:
+def until_current(store: Runtime, timeout: float = 30) -> None:
     """Wait for the server's projection workers to reach the log's head."""
     deadline = time.monotonic() + timeout
     while (behind := [s for s in status(store) if s.lag]) and time.monotonic() < deadline:

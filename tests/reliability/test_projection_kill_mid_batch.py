@@ -13,7 +13,7 @@ from typing import Any
 import psycopg
 
 from journey.demo.generator import generate
-from journey.runtime import Store
+from journey.runtime import Runtime
 from journey.settings import Settings
 from projections.registry import PROJECTIONS, status
 from tests.plugins.projections import catch_up_all, clean_copies, snapshot
@@ -27,7 +27,7 @@ OPEN_WRITES = (
 
 
 def test_a_worker_killed_inside_large_batch_transactions_ends_identical_to_a_rebuild(
-    store: Store, settings: Settings, admin: psycopg.Connection[Any]
+    store: Runtime, settings: Settings, admin: psycopg.Connection[Any]
 ) -> None:
     events: list[Any] = list(generate(600, seed=11))
     for start in range(0, len(events), 1000):
