@@ -68,15 +68,15 @@ class ReadModel:
         return self._cases("customer_id", list(person.merged_ids), at, resolved_since)
 
     def person(self, customer_id: str) -> Person:
-        """The customer's person now (SPEC 10.2)."""
-        rows = self._rows(
-            "SELECT m.customer_id FROM {members} m WHERE m.person_id = coalesce("
-            "(SELECT person_id FROM {members} WHERE customer_id = %(id)s), %(id)s)",
+        """The customer's person now (SPEC 10.2), in one statement."""
+        (row,) = self._rows(
+            "WITH p AS (SELECT coalesce((SELECT person_id FROM {members} "
+            "WHERE customer_id = %(id)s), %(id)s) AS id) SELECT p.id AS resolved, "
+            "array(SELECT customer_id FROM {members} WHERE person_id = p.id) AS streams FROM p",
             {"id": customer_id},
         )
-        found = self._rows("SELECT person_id FROM {members} WHERE customer_id = %s", (customer_id,))
-        resolved = found[0]["person_id"] if found else customer_id
-        merged = sorted({resolved, customer_id, *(r["customer_id"] for r in rows)})
+        resolved = row["resolved"]
+        merged = sorted({resolved, customer_id, *row["streams"]})
         return Person(customer_id, resolved, tuple(merged))
 
     def component(self, customer_id: str) -> list[str]:
