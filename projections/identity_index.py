@@ -54,7 +54,7 @@ class IdentityIndex:
         self._datastore = datastore
 
     def _rows(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        with self._datastore.transaction(commit=False) as curs:
+        with self._datastore.cursor() as curs:  # one statement: no BEGIN and ROLLBACK
             curs.execute(SQL(query).format(**TABLES), params)
             return list(curs.fetchall())
 

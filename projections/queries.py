@@ -52,7 +52,7 @@ class ReadModel:
     ) -> list[Row]:
         """Run `query`, its `{cases}`, `{sla}`, `{contacts}`, `{surveys}` naming the
         current version of each projection's table, other `{names}` filled by `parts`."""
-        with self._datastore.transaction(commit=False) as curs:
+        with self._datastore.cursor() as curs:  # one statement: no BEGIN and ROLLBACK
             curs.execute(SQL(query).format(**TABLES, **parts), params)
             return list(curs.fetchall())
 
