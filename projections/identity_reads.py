@@ -77,11 +77,14 @@ class IdentityReads:
         opened = self._values.values([h.position for h in holdings])
         return {position: found.value for position, found in opened.items()}
 
-    def customer(self, customer_id: str, reading: Reading, pii: bool) -> dict[str, Any] | None:
-        """`GET /v1/customers/{id}`; None when no stream of the person has events."""
+    def customer(
+        self, customer_id: str, reading: Reading, pii: bool, known: Person | None = None
+    ) -> dict[str, Any] | None:
+        """`GET /v1/customers/{id}`; None when no stream of the person has events.
+        `known`: the person now, already found (with events) by the caller."""
         if reading.now:
-            person: Person = self._person_now(customer_id)
-            if not self._reads.has_events(list(person.merged_ids), Bounds()):
+            person: Person = known or self._person_now(customer_id)
+            if known is None and not self._reads.has_events(list(person.merged_ids), Bounds()):
                 return None
             identities = self._index.held_by(person.merged_ids)
             held = self._index.holding(identities)

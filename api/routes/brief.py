@@ -35,7 +35,9 @@ def customer_document(
 ) -> dict[str, Any]:
     """The brief's `customer_id`, `resolved_id`, `merged_ids` and `identities`, as
     `GET /v1/customers/{customer_id}` answers them (the same reading)."""
-    found = services.identities.customer(person.customer_id, Reading(as_of, at), pii)
+    reading = Reading(as_of, at)
+    known = person if reading.now else None  # the brief found it now, with events
+    found = services.identities.customer(person.customer_id, reading, pii, known)
     return {**person.document(), "identities": []} if found is None else found
 
 
