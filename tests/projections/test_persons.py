@@ -14,12 +14,14 @@ import psycopg
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from journey.identities.normalise import identity_key
 from journey.postgres.reads import EventReads
 from journey.reading.bounds import Bounds
 from journey.reading.documents import contacts_document
 from journey.reading.persons import person_of
 from journey.reading.replay import Replays
 from journey.runtime import Runtime
+from projections.identity_reads import Reading, identity_reads_of
 from projections.queries import ReadModel
 from tests.factories import event
 from tests.plugins.database import empty
@@ -28,6 +30,10 @@ from tests.plugins.projections import catch_up_all, ingest_in_steps, snapshot
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 CUSTOMERS = ("p1", "p2", "p3", "p4")
 WEEK = timedelta(days=7)
+SPELLINGS = {  # an identity (kind, normalised value): ways a channel system writes it
+    ("phone", "+4930123456"): ["+49 30 123456", "+49-30-123456", "+4930123456"],
+    ("email", "anna@example.com"): ["anna@example.com", " Anna@Example.COM"],
+}
 
 
 def at(minute: int) -> str:
@@ -36,8 +42,9 @@ def at(minute: int) -> str:
 
 @st.composite
 def histories(draw: st.DrawFn) -> list[dict[str, Any]]:
-    """Contacts on four streams, merges (chains and would-be cycles included)
-    and unmerges, at distinct instants."""
+    """Contacts on four streams, merges (chains and would-be cycles included),
+    unmerges and identities linked and unlinked (in several spellings), at
+    distinct instants."""
     count = draw(st.integers(4, 24))
     minutes = draw(
         st.lists(st.integers(0, 60 * 24 * 12), min_size=count, max_size=count, unique=True)
@@ -46,7 +53,10 @@ def histories(draw: st.DrawFn) -> list[dict[str, Any]]:
     for n, minute in enumerate(minutes):
         customer = draw(st.sampled_from(CUSTOMERS))
         kind = draw(
-            st.sampled_from(["contact.inbound"] * 3 + ["customer.merged", "customer.unmerged"])
+            st.sampled_from(
+                ["contact.inbound"] * 3
+                + ["customer.merged", "customer.unmerged", "identity.linked", "identity.unlinked"]
+            )
         )
         fields: dict[str, Any] = {
             "id": f"p-{n}",
@@ -56,6 +66,10 @@ def histories(draw: st.DrawFn) -> list[dict[str, Any]]:
         if kind == "contact.inbound":
             fields["channel"] = draw(st.sampled_from(["chat", "email", "phone"]))
             fields["data"] = {"abandoned": draw(st.booleans())}
+        if kind in ("identity.linked", "identity.unlinked"):
+            identity = draw(st.sampled_from(sorted(SPELLINGS)))
+            fields["data"] = {"kind": identity[0]}
+            fields["pii"] = {"value": draw(st.sampled_from(SPELLINGS[identity]))}
         if kind == "customer.merged":
             fields["data"] = {
                 "into": draw(st.sampled_from([c for c in CUSTOMERS if c != customer]))
@@ -65,9 +79,18 @@ def histories(draw: st.DrawFn) -> list[dict[str, Any]]:
 
 
 def figures(store: Runtime) -> dict[str, Any]:
-    """What a reader sees of every stream now: its person and its counts."""
+    """What a reader sees now: every stream's person and counts, and who a lookup
+    of each identity finds."""
     model = ReadModel(store, store.sla_config, WEEK)
-    found = {}
+    reads = EventReads(store.datastore.pool)
+    replays = Replays(reads, model.component, store.sla_config.policy_for)
+    identities = identity_reads_of(store, reads, replays, model)
+    found: dict[Any, Any] = {
+        (kind, value): identities.lookup(
+            (kind, identity_key(store.identity_secret, kind, value)), Reading(None, None), "", 10
+        )
+        for kind, value in SPELLINGS
+    }
     for customer in CUSTOMERS:
         person = model.person(customer)
         found[customer] = (
