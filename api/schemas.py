@@ -1,6 +1,9 @@
 """The shapes of the SPEC 8 answers, for the OpenAPI document (field names as in SPEC 8).
 
 Routes answer with already-rendered JSON (`api.render`); these models describe it.
+Longer than most modules (about 430 lines) on purpose: every answer of the
+contract (SPEC 8, 10.4, 11) is declared here, once, as the OpenAPI document shows
+it; the models hold no logic.
 """
 
 from __future__ import annotations
