@@ -81,7 +81,7 @@ class BriefReads:
             "since_recent": at - fields.RECENT,
         }
         found: dict[str, list[dict[str, Any]]] = {}
-        with self._datastore.transaction(commit=False) as curs:
+        with self._datastore.cursor() as curs:  # read committed: a transaction adds nothing
             for name, query in QUERIES.items():
                 curs.execute(SQL(query).format(**self._tables), params)
                 found[name] = list(curs.fetchall())

@@ -104,7 +104,7 @@ class IdentityIndex:
         return self._held(_SEVERAL, {"n": streams})
 
     def _held(self, where: str, params: dict[str, Any]) -> Held:
-        with self._datastore.transaction(commit=False) as curs:
+        with self._datastore.cursor() as curs:  # one statement: no BEGIN and ROLLBACK
             curs.execute(SQL(_HOLDINGS).format(where=SQL(where).format(**TABLES), **TABLES), params)
             rows = list(curs.fetchall())
         pointers = {r["customer_id"]: r["person_id"] for r in rows if r["person_id"] is not None}
