@@ -27,18 +27,23 @@ from journey.reading.replay import Replays, judged_at
 from journey.rules.contacts import ContactMark
 from journey.rules.facts import Fact, fact_from_stored
 from journey.rules.sla import PolicyFor
+from journey.vocabulary.events import TOPIC_BY_TYPE
 from projections.brief import BriefProjection
 from projections.contacts import ContactsProjection
 from projections.queries import ReadModel
 
 
 class Found(NamedTuple):
-    """A person's brief fields, and the bounds its messages are read under."""
+    """A person's brief fields, and the bounds its messages are read under (or
+    the messages, when they were read already)."""
 
     person: Person
     fields: dict[str, Any]
     bounds: Bounds
+    messages: list[StoredRow] | None = None
 
+
+CONTACT_TOPIC = TOPIC_BY_TYPE[fields.CONTACT]
 
 QUERIES = {
     "marks": "SELECT * FROM {contacts} WHERE person_id = %(person)s "
@@ -115,14 +120,17 @@ class Briefs:
         """From the projections, judged at `now`; None when no stream of the person
         has events."""
         person = self._model.person(customer_id)
-        streams = list(person.merged_ids)
-        latest = self._reads.latest(streams, Bounds(at=now), (fields.CONTACT,), 1)
+        streams, bounds = list(person.merged_ids), Bounds(at=now)
+        messages = self._reads.latest(streams, bounds, fields.MESSAGE_TYPES, fields.MESSAGES)
+        # The first inbound contact among the latest messages is the latest one of all.
+        told = [row for row in messages if row[2] == CONTACT_TOPIC][:1]
+        latest = told or self._reads.latest(streams, bounds, (fields.CONTACT,), 1)
         contacts = [fact_from_stored(*row[:4]) for row in latest]
         cases = self._model.customer_cases(person, now, resolved_since=now - fields.RECENT)
         inputs = self._tables.inputs(person, now, cases, contacts)
         if inputs.empty and not self._reads.has_events(streams, Bounds()):
             return None
-        return Found(person, brief_fields(inputs, now), Bounds(at=now))
+        return Found(person, brief_fields(inputs, now), bounds, messages)
 
     def replayed(
         self, customer_id: str, as_of: datetime | None, at: datetime | None
@@ -138,6 +146,8 @@ class Briefs:
 
     def messages(self, found: Found) -> list[StoredRow]:
         """The person's latest messages (SPEC 11 `recent_messages`), latest first."""
+        if found.messages is not None:
+            return found.messages
         streams = list(found.person.merged_ids)
         return self._reads.latest(streams, found.bounds, fields.MESSAGE_TYPES, fields.MESSAGES)
 
