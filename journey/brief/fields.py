@@ -58,10 +58,9 @@ def recent_cases(cases: Iterable[Mapping[str, Any]], at: datetime) -> list[Mappi
 
 def last_contact(facts: Iterable[Fact]) -> Document | None:
     """The latest inbound contact, abandoned ones included."""
-    contacts = [f for f in facts if f.type == CONTACT]
-    if not contacts:
+    latest = _latest_of(facts, CONTACT)
+    if latest is None:
         return None
-    latest = max(contacts, key=_LATEST)
     return {
         "occurred_at": latest.occurred_at,
         "channel": latest.channel,
@@ -116,13 +115,17 @@ def self_service(facts: Iterable[Fact], at: datetime) -> list[Document]:
 
 def last_survey(facts: Iterable[Fact]) -> Document | None:
     """The latest survey answer; figures not given are null."""
-    surveys = [f for f in facts if f.type == SURVEY]
-    if not surveys:
+    latest = _latest_of(facts, SURVEY)
+    if latest is None:
         return None
-    latest = max(surveys, key=_LATEST)
     return {
         "occurred_at": latest.occurred_at,
         "channel": latest.channel,
         "case_id": latest.case_id,
         **{figure: latest.data.get(figure) for figure in ("csat", "nps", "ces")},
     }
+
+
+def _latest_of(facts: Iterable[Fact], kind: str) -> Fact | None:
+    """The latest fact of type `kind` in (occurred_at, position) order, or None."""
+    return max((f for f in facts if f.type == kind), key=_LATEST, default=None)
