@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import Path, Query
+from fastapi import Depends, Path, Query
 from pydantic import AwareDatetime
 
 from api.errors import field_problem
 from journey.ingest.event_rules import IDENTIFIER_CHARS
 from journey.rules.contacts import parse_window
+from projections.identity_reads import Reading
 
 ID_PATTERN = f"^{IDENTIFIER_CHARS}$"
 MAX_PAGE = 1000
@@ -50,6 +52,24 @@ After = Annotated[
         "until the projections have applied this position",
     ),
 ]
+
+
+@dataclass(frozen=True)
+class Moment(Reading):
+    """What a read route is asked to read as of: `as_of` and `at` (SPEC 6; `now`
+    when neither is given, a replay otherwise), and `after`, a write's position
+    the projections must have applied before "now" is read."""
+
+    after: int | None = None
+
+
+def _moment(as_of: AsOf = None, at: At = None, after: After = None) -> Moment:
+    return Moment(as_of, at, after)
+
+
+MomentQuery = Annotated[Moment, Depends(_moment)]
+"""The three query parameters of every read that can be answered "now" or replayed."""
+
 Window = Annotated[
     str | None,
     Query(

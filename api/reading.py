@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from starlette.concurrency import run_in_threadpool
 
 from api.errors import Problem, field_problem
-from api.params import WAIT_SECONDS
+from api.params import WAIT_SECONDS, Moment
 from api.render import event_document, key_lookup
 from api.services import Services
 from journey.postgres.reads import StoredRow
@@ -42,9 +42,7 @@ async def read_model(services: Services, after: int | None) -> ReadModel:
 
 async def now_or_replayed(
     services: Services,
-    as_of: datetime | None,
-    at: datetime | None,
-    after: int | None,
+    moment: Moment,
     *,
     projected: Callable[[ReadModel, datetime], T | None],
     replayed: Callable[[], T | None],
@@ -52,14 +50,22 @@ async def now_or_replayed(
 ) -> T:
     """The projected answer judged now, or with `as_of`/`at` the replayed one;
     `missing` raised when the answer is None (nothing under those bounds)."""
-    if as_of is not None or at is not None:
-        found = await run_in_threadpool(replayed)
-    else:
-        model = await read_model(services, after)
+    if moment.now:
+        model = await read_model(services, moment.after)
         found = await run_in_threadpool(projected, model, datetime.now(UTC))
+    else:
+        found = await run_in_threadpool(replayed)
     if found is None:
         raise missing
     return found
+
+
+async def reading(services: Services, moment: Moment) -> Moment:
+    """The moment of a read the identity reads answer both ways themselves;
+    "now" first waits for the projections to reach `after`."""
+    if moment.now:
+        await read_model(services, moment.after)
+    return moment
 
 
 def of_known_customer(services: Services, person: Person, found: T, empty: bool) -> T | None:

@@ -9,14 +9,13 @@ field for both.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
 from starlette.responses import Response
 
 from api.deps import Reader, ServicesDep
-from api.params import After, AsOf, At, CustomerId
+from api.params import CustomerId, Moment, MomentQuery
 from api.reading import event_documents, now_or_replayed
 from api.render import json_response
 from api.routes.customers import NOT_FOUND, _not_found
@@ -25,19 +24,17 @@ from api.services import Services
 from journey.brief.document import brief_document
 from journey.reading.persons import Person
 from projections.brief_reads import Briefs, Found
-from projections.identity_reads import Reading
 
 router = APIRouter(tags=["customers"])
 
 
 def customer_document(
-    services: Services, person: Person, as_of: datetime | None, at: datetime | None, pii: bool
+    services: Services, person: Person, moment: Moment, pii: bool
 ) -> dict[str, Any]:
     """The brief's `customer_id`, `resolved_id`, `merged_ids` and `identities`, as
     `GET /v1/customers/{customer_id}` answers them (the same reading)."""
-    reading = Reading(as_of, at)
-    known = person if reading.now else None  # the brief found it now, with events
-    found = services.identities.customer(person.customer_id, reading, pii, known)
+    known = person if moment.now else None  # the brief found it now, with events
+    found = services.identities.customer(person.customer_id, moment, pii, known)
     return {**person.document(), "identities": []} if found is None else found
 
 
@@ -62,9 +59,7 @@ async def context(
     customer_id: CustomerId,
     services: ServicesDep,
     key: Reader,
-    as_of: AsOf = None,
-    at: At = None,
-    after: After = None,
+    moment: MomentQuery,
 ) -> Response:
     """What an agent needs when the person reaches out again, over every stream
     of the person: its open and recently resolved cases, its latest contact and
@@ -78,16 +73,14 @@ async def context(
         if found is None:
             return None
         messages = event_documents(services, reading.messages(found), pii)
-        customer = customer_document(services, found.person, as_of, at, pii)
+        customer = customer_document(services, found.person, moment, pii)
         return brief_document(customer, found.fields, messages)
 
     answer: dict[str, Any] = await now_or_replayed(
         services,
-        as_of,
-        at,
-        after,
+        moment,
         projected=lambda _, now: document(reading.now(customer_id, now)),
-        replayed=lambda: document(reading.replayed(customer_id, as_of, at)),
+        replayed=lambda: document(reading.replayed(customer_id, moment.as_of, moment.at)),
         missing=_not_found(customer_id),
     )
     return json_response(answer)

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from api.deps import Reader, ServicesDep
 from api.errors import Problem
-from api.params import After, AsOf, At, CaseId
+from api.params import CaseId, MomentQuery
 from api.reading import now_or_replayed
 from api.render import json_response
 from api.schemas import CaseOut
@@ -26,18 +26,14 @@ async def case(
     case_id: CaseId,
     services: ServicesDep,
     key: Reader,
-    as_of: AsOf = None,
-    at: At = None,
-    after: After = None,
+    moment: MomentQuery,
 ) -> Response:
     """The case's SPEC 3 fields and its SLA instances, breaches judged at `at` (default now)."""
     document: dict[str, Any] = await now_or_replayed(
         services,
-        as_of,
-        at,
-        after,
+        moment,
         projected=lambda model, now: model.case(case_id, now),
-        replayed=lambda: services.replays.case(case_id, as_of, at),
+        replayed=lambda: services.replays.case(case_id, moment.as_of, moment.at),
         missing=Problem(
             404,
             f"case {case_id!r} has no events under the requested as_of/at",

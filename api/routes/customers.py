@@ -12,10 +12,9 @@ from starlette.responses import Response
 
 from api.deps import Reader, ServicesDep
 from api.errors import Problem, field_problem
-from api.params import After, AsOf, At, Cursor, CustomerId, Limit, Window, window_or
-from api.reading import event_documents, now_or_replayed, of_known_customer
+from api.params import AsOf, At, Cursor, CustomerId, Limit, MomentQuery, Window, window_or
+from api.reading import event_documents, now_or_replayed, of_known_customer, reading
 from api.render import decode_cursor, encode_cursor, json_response
-from api.routes.identities import reading
 from api.schemas import (
     Channel,
     ContactsOut,
@@ -109,9 +108,7 @@ async def customer_cases(
     customer_id: CustomerId,
     services: ServicesDep,
     key: Reader,
-    as_of: AsOf = None,
-    at: At = None,
-    after: After = None,
+    moment: MomentQuery,
 ) -> Response:
     """Every case of the customer's person (all its streams), each as
     `GET /v1/cases/{case_id}` answers it."""
@@ -123,11 +120,9 @@ async def customer_cases(
 
     person, cases = await now_or_replayed(
         services,
-        as_of,
-        at,
-        after,
+        moment,
         projected=projected,
-        replayed=lambda: services.replays.customer_cases(customer_id, as_of, at),
+        replayed=lambda: services.replays.customer_cases(customer_id, moment.as_of, moment.at),
         missing=_not_found(customer_id),
     )
     return json_response(
@@ -142,10 +137,8 @@ async def contacts(
     customer_id: CustomerId,
     services: ServicesDep,
     key: Reader,
+    moment: MomentQuery,
     window: Window = None,
-    as_of: AsOf = None,
-    at: At = None,
-    after: After = None,
 ) -> Response:
     """SPEC 4 counts of the inbound contacts, repeats and channel switches of the
     customer's person, over all its streams (SPEC 10.3)."""
@@ -158,11 +151,9 @@ async def contacts(
 
     counts: dict[str, Any] = await now_or_replayed(
         services,
-        as_of,
-        at,
-        after,
+        moment,
         projected=projected,
-        replayed=lambda: services.replays.contacts(customer_id, span, as_of, at),
+        replayed=lambda: services.replays.contacts(customer_id, span, moment.as_of, moment.at),
         missing=_not_found(customer_id),
     )
     return json_response(counts)
@@ -173,15 +164,13 @@ async def customer(
     customer_id: CustomerId,
     services: ServicesDep,
     key: Reader,
-    as_of: AsOf = None,
-    at: At = None,
-    after: After = None,
+    moment: MomentQuery,
 ) -> Response:
     """The customer's person (SPEC 10.4): its streams, the identities they hold
     (`value` only with the `pii` scope) and the other persons sharing one.
     Declared after `/timeline`, `/cases` and `/contacts`, which its path would
     otherwise take."""
-    when = await reading(services, as_of, at, after)
+    when = await reading(services, moment)
     document = await run_in_threadpool(
         services.identities.customer, customer_id, when, "pii" in key.scopes
     )

@@ -3,6 +3,7 @@ the duplicate candidates, the shared identities; now, or with `as_of`/`at`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter
@@ -11,23 +12,16 @@ from starlette.responses import Response
 
 from api.deps import Reader, ServicesDep
 from api.errors import field_problem
-from api.params import After, AsOf, At, Cursor, Limit
-from api.reading import read_model
+from api.keys import ApiKey
+from api.params import Cursor, Limit, Moment, MomentQuery
+from api.reading import reading
 from api.render import decode_cursor, encode_cursor, json_response
 from api.schemas import DuplicatesOut, LookupIn, LookupOut, SharedOut
 from api.services import Services
 from journey.identities.normalise import IdentityError, identity_key
-from projections.identity_reads import Reading
+from projections.identity_reads import Page, Reading
 
 router = APIRouter(tags=["identities"])
-
-
-async def reading(services: Services, as_of: AsOf, at: At, after: After) -> Reading:
-    """The reading's instants; "now" waits for the projections to reach `after`."""
-    found = Reading(as_of, at)
-    if found.now:
-        await read_model(services, after)
-    return found
 
 
 def after_of(cursor: str | None, types: tuple[type, ...]) -> list[Any] | None:
@@ -54,11 +48,9 @@ async def lookup(
     body: LookupIn,
     services: ServicesDep,
     key: Reader,
-    as_of: AsOf = None,
-    at: At = None,
+    moment: MomentQuery,
     limit: Limit = 100,
     cursor: Cursor = None,
-    after: After = None,
 ) -> Response:
     """The streams that hold an identity, by `customer_id`, with their persons;
     found by its normalised form (`+49 30 1234-5678` finds `+493012345678`)."""
@@ -69,7 +61,7 @@ async def lookup(
         raise field_problem("value", f"does not normalise as {body.kind}: {error}") from None
     identity = (body.kind, identity_key(store.identity_secret, body.kind, normalised))
     start = after_of(cursor, (str,))
-    when = await reading(services, as_of, at, after)
+    when = await reading(services, moment)
     document, last = await run_in_threadpool(
         services.identities.lookup, identity, when, start[0] if start else "", limit
     )
@@ -80,37 +72,59 @@ async def lookup(
 async def duplicates(
     services: ServicesDep,
     key: Reader,
-    as_of: AsOf = None,
-    at: At = None,
+    moment: MomentQuery,
     limit: Limit = 100,
     cursor: Cursor = None,
-    after: After = None,
 ) -> Response:
     """Every identity held by streams of two or more persons, neither ignored nor
     shared: duplicate candidates, for a person to confirm with a merge."""
-    start = after_of(cursor, (str, str, str))
-    when = await reading(services, as_of, at, after)
-    groups, last = await run_in_threadpool(
-        services.identities.duplicates, when, start, limit, "pii" in key.scopes
+    return await _listing(
+        "groups",
+        services.identities.duplicates,
+        (str, str, str),
+        services,
+        key,
+        moment,
+        limit,
+        cursor,
     )
-    return json_response({"groups": groups, "next_cursor": cursor_of(last)})
 
 
 @router.get("/v1/identities/shared", response_model=SharedOut)
 async def shared(
     services: ServicesDep,
     key: Reader,
-    as_of: AsOf = None,
-    at: At = None,
+    moment: MomentQuery,
     limit: Limit = 100,
     cursor: Cursor = None,
-    after: After = None,
 ) -> Response:
     """Identities held by more persons than the configured `shared_limit` (a
     switchboard), most persons first; ignored ones are not listed."""
-    start = after_of(cursor, (int, str, str))
-    when = await reading(services, as_of, at, after)
-    found, last = await run_in_threadpool(
-        services.identities.shared, when, start, limit, "pii" in key.scopes
+    return await _listing(
+        "identities",
+        services.identities.shared,
+        (int, str, str),
+        services,
+        key,
+        moment,
+        limit,
+        cursor,
     )
-    return json_response({"identities": found, "next_cursor": cursor_of(last)})
+
+
+async def _listing(
+    name: str,
+    read: Callable[[Reading, list[Any] | None, int, bool], Page],
+    cursor_types: tuple[type, ...],
+    services: Services,
+    key: ApiKey,
+    moment: Moment,
+    limit: int,
+    cursor: str | None,
+) -> Response:
+    """A page of an identity listing under `name`: the cursor checked against the
+    types the listing puts in it, "now" caught up to `after`."""
+    start = after_of(cursor, cursor_types)
+    when = await reading(services, moment)
+    found, last = await run_in_threadpool(read, when, start, limit, "pii" in key.scopes)
+    return json_response({name: found, "next_cursor": cursor_of(last)})
