@@ -75,8 +75,11 @@ class IdentitiesView(View):
         "customer_id text NOT NULL, kind text NOT NULL, key text NOT NULL, "
         "occurred_at timestamptz NOT NULL, recorded_at timestamptz NOT NULL, "
         "linked boolean NOT NULL)",
+        # COLLATE "C": a lookup's page is in code-point order, the order a replay
+        # sorts in and the cursor compares in, whatever the server's collation.
         "holdings": "CREATE TABLE IF NOT EXISTS {table} (kind text NOT NULL, key text NOT NULL, "
-        "customer_id text NOT NULL, linked_at timestamptz NOT NULL, position bigint NOT NULL, "
+        'customer_id text COLLATE "C" NOT NULL, linked_at timestamptz NOT NULL, '
+        "position bigint NOT NULL, "
         "PRIMARY KEY (kind, key, customer_id))",
         "counts": "CREATE TABLE IF NOT EXISTS {table} (kind text NOT NULL, key text NOT NULL, "
         "holders integer NOT NULL, PRIMARY KEY (kind, key))",

@@ -17,9 +17,11 @@ from journey.runtime import Runtime, open_runtime
 from journey.settings import Settings
 from projections import bulk
 from projections.identities import IdentitiesProjection
+from projections.identity_index import IdentityIndex
 from projections.registry import build, context_for, rebuild
 from projections.runner import Runner
 from tests.factories import event
+from tests.plugins.projections import catch_up_all
 
 PHONE = "+49 30 1234-5678"
 NORMALISED = "+493012345678"
@@ -68,6 +70,26 @@ def test_two_spellings_of_one_phone_number_have_one_key(
     found = holdings(admin)
     assert [row[2] for row in found] == ["c-1", "c-2"]
     assert found[0][1] == found[1][1] == key(store, NORMALISED)
+
+
+def test_a_lookup_lists_its_streams_in_code_point_order_whatever_the_collation(
+    store: Runtime, admin: psycopg.Connection[Any]
+) -> None:
+    """SPEC 10.5 orders a lookup's `customers` by `customer_id`; a replay sorts
+    them in Python (code points), so the table must too, on a server whose
+    default collation sorts `a-3` before `B-1` as well."""
+    streams = ["b-2", "B-1", "a-3", "_-4"]
+    store.ingestor.append([linked(customer, PHONE) for customer in streams])
+    catch_up_all(store)
+    column = admin.execute(
+        "SELECT collation_name FROM information_schema.columns "
+        "WHERE table_name = 'identities_v1_holdings' AND column_name = 'customer_id'"
+    ).fetchone()
+    assert column == ("C",)
+    index = IdentityIndex(store.datastore)
+    first = index.lookup_page(("phone", key(store, PHONE)), "", 2)
+    rest = index.lookup_page(("phone", key(store, PHONE)), first[-1].customer_id, 10)
+    assert [h.customer_id for h in first + rest] == sorted(streams) == ["B-1", "_-4", "a-3", "b-2"]
 
 
 def test_the_index_holds_no_value_in_clear(store: Runtime, admin: psycopg.Connection[Any]) -> None:
