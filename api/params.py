@@ -58,7 +58,8 @@ After = Annotated[
 class Moment(Reading):
     """What a read route is asked to read as of: `as_of` and `at` (SPEC 6; `now`
     when neither is given, a replay otherwise), and `after`, a write's position
-    the projections must have applied before "now" is read."""
+    the projections must have applied first (a replay finds persons and
+    identities in them too)."""
 
     after: int | None = None
 

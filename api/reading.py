@@ -49,9 +49,11 @@ async def now_or_replayed(
     missing: Problem,
 ) -> T:
     """The projected answer judged now, or with `as_of`/`at` the replayed one;
-    `missing` raised when the answer is None (nothing under those bounds)."""
+    `missing` raised when the answer is None (nothing under those bounds).
+    Either waits for `after` first: a replay finds its persons' streams in the
+    projections too."""
+    model = await read_model(services, moment.after)
     if moment.now:
-        model = await read_model(services, moment.after)
         found = await run_in_threadpool(projected, model, datetime.now(UTC))
     else:
         found = await run_in_threadpool(replayed)
@@ -61,10 +63,9 @@ async def now_or_replayed(
 
 
 async def reading(services: Services, moment: Moment) -> Moment:
-    """The moment of a read the identity reads answer both ways themselves;
-    "now" first waits for the projections to reach `after`."""
-    if moment.now:
-        await read_model(services, moment.after)
+    """The moment of a read the identity reads answer both ways themselves, from
+    the projections' tables: first they wait for the projections to reach `after`."""
+    await read_model(services, moment.after)
     return moment
 
 
