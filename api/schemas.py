@@ -213,9 +213,9 @@ BRIEF_EXAMPLE: dict[str, Any] = {
         "case_id": "case-81",
         "abandoned": True,
     },
-    "contacts_7d": {
-        "inbound_contacts": 2,
-        "repeat_contacts": 1,
+    "contacts_7d": {  # the case's two contacts and the abandoned chat after them
+        "inbound_contacts": 3,
+        "repeat_contacts": 2,
         "channel_switches": 1,
         "abandoned": 1,
         "channels": ["chat", "phone"],
