@@ -137,6 +137,19 @@ def test_a_brief_before_the_person_had_events_is_404_and_needs_read(api: Api) ->
     assert get(api, f"/v1/customers/{customer}/context", at="yesterday").status_code == 422
 
 
+def test_a_brief_as_of_before_the_first_event_was_recorded_is_404(api: Api) -> None:
+    """The event occurred before both readings; only the first knew nothing of it."""
+    customer = unique("c")
+    before = datetime.now(UTC).isoformat()
+    append(api, [event(customer_id=customer, channel="sms", occurred_at=hours_ago(5))])
+    early = get(api, f"/v1/customers/{customer}/context", as_of=before)
+    assert early.status_code == 404, early.text
+    assert early.headers["content-type"] == "application/problem+json"
+    known = get(api, f"/v1/customers/{customer}/context", as_of=datetime.now(UTC).isoformat())
+    assert known.status_code == 200, known.text
+    assert known.json()["last_contact"]["channel"] == "sms"
+
+
 def test_the_openapi_document_describes_the_brief_with_an_example(api: Api) -> None:
     document = get(api, "/openapi.json").json()
     operation = document["paths"]["/v1/customers/{customer_id}/context"]["get"]
