@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from api.keys import ApiKeys
 from journey.runtime import open_runtime
@@ -172,6 +172,7 @@ def _page(browser: Browser, viewport: dict[str, int]) -> Iterator[Page]:
     context = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
     page = context.new_page()
     page.set_default_timeout(10_000)
+    expect.set_options(timeout=10_000)  # assertions wait as long as actions: CI machines are shared
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on(
