@@ -30,6 +30,7 @@ _HOLDINGS = (
     "FROM {holdings} h LEFT JOIN {members} m USING (customer_id) WHERE {where} "
     "ORDER BY h.customer_id, h.kind, h.linked_at, h.position"
 )
+_HELD_BY = "(kind, key) IN (SELECT kind, key FROM {holdings} WHERE customer_id = ANY(%(ids)s))"
 _SEVERAL = "(kind, key) IN (SELECT kind, key FROM {counts} WHERE holders >= %(n)s AND holders >= 2)"
 
 
@@ -86,18 +87,10 @@ class IdentityIndex:
         )
         return int(rows[0]["persons"]) > limit
 
-    def held_by(self, customers: Sequence[str]) -> list[Identity]:
-        """The identities the streams hold now."""
-        rows = self._rows(
-            "SELECT DISTINCT kind, key FROM {holdings} WHERE customer_id = ANY(%(ids)s)",
-            {"ids": list(customers)},
-        )
-        return [(row["kind"], row["key"]) for row in rows]
-
-    def holding(self, identities: Sequence[Identity]) -> Held:
-        """Every stream holding one of `identities` now, with its person."""
-        kinds, keys = [k for k, _ in identities], [k for _, k in identities]
-        return self._held(_IDENTITIES, {"kinds": kinds, "keys": keys})
+    def sharing(self, customers: Sequence[str]) -> Held:
+        """Every stream holding now one of the identities `customers` hold now,
+        with its person: one statement."""
+        return self._held(_HELD_BY, {"ids": list(customers)})
 
     def held_by_several(self, streams: int) -> Held:
         """The holdings of the identities held by at least `streams` (>= 2) streams."""

@@ -86,8 +86,7 @@ class IdentityReads:
             person: Person = known or self._person_now(customer_id)
             if known is None and not self._reads.has_events(list(person.merged_ids), Bounds()):
                 return None
-            identities = self._index.held_by(person.merged_ids)
-            held = self._index.holding(identities)
+            held = self._index.sharing(person.merged_ids)
             pointers = dict(held.persons.pointers)
             pointers.update({c: person.resolved_id for c in person.merged_ids})
             pointers.pop(person.resolved_id, None)
