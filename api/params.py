@@ -69,6 +69,21 @@ def _moment(as_of: AsOf = None, at: At = None, after: After = None) -> Moment:
 
 
 MomentQuery = Annotated[Moment, Depends(_moment)]
+
+
+@dataclass(frozen=True)
+class Paging:
+    """A page asked for: its size, and the `next_cursor` of the page before."""
+
+    limit: int
+    cursor: str | None
+
+
+def _paging(limit: Limit = 100, cursor: Cursor = None) -> Paging:
+    return Paging(limit, cursor)
+
+
+PagingQuery = Annotated[Paging, Depends(_paging)]
 """The three query parameters of every read that can be answered "now" or replayed."""
 
 Window = Annotated[

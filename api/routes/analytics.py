@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from api.deps import Reader, ServicesDep
 from api.errors import field_problem
-from api.params import After, At, Cursor, From, Limit, To, Window, window_or
+from api.params import After, At, From, PagingQuery, To, Window, window_or
 from api.reading import read_model
 from api.render import json_response
 from api.schemas import BreachesOut, Channel, FcrOut, RepeatContactsOut, SatisfactionOut
@@ -30,13 +30,12 @@ def _span(start: datetime | None, end: datetime | None) -> None:
 async def breaches(
     services: ServicesDep,
     key: Reader,
+    paging: PagingQuery,
     at: At = None,
     start: From = None,
     end: To = None,
     channel: Channel | None = None,
     metric: Metric | None = None,
-    limit: Limit = 100,
-    cursor: Cursor = None,
     after: After = None,
 ) -> Response:
     """SLA instances breached at `at` (default now), `from`/`to` on `breached_at`."""
@@ -45,7 +44,7 @@ async def breaches(
     when = at or datetime.now(UTC)
     try:
         found, next_cursor = await run_in_threadpool(
-            model.breaches, when, start, end, channel, metric, limit, cursor
+            model.breaches, when, start, end, channel, metric, paging.limit, paging.cursor
         )
     except ValueError as error:
         raise field_problem("cursor", str(error)) from None

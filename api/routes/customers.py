@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from api.deps import Reader, ServicesDep
 from api.errors import Problem, field_problem
-from api.params import AsOf, At, Cursor, CustomerId, Limit, MomentQuery, Window, window_or
+from api.params import AsOf, At, CustomerId, MomentQuery, PagingQuery, Window, window_or
 from api.reading import event_documents, now_or_replayed, of_known_customer, reading
 from api.render import decode_cursor, encode_cursor, json_response
 from api.schemas import (
@@ -60,12 +60,11 @@ def timeline(
     customer_id: CustomerId,
     services: ServicesDep,
     key: Reader,
+    paging: PagingQuery,
     as_of: AsOf = None,
     at: At = None,
     channel: Channel | None = None,
     type: Annotated[list[EventType] | None, Query(max_length=16)] = None,
-    limit: Limit = 100,
-    cursor: Cursor = None,
     merged: Annotated[
         bool, Query(description="the events of every stream of the person (SPEC 10.4)")
     ] = True,
@@ -73,7 +72,8 @@ def timeline(
     """The customer's events in (`occurred_at`, `position`) order, every channel;
     with `merged` (the default) those of every stream of its person, each with
     its own `customer_id`."""
-    after, ceiling = _page_start(services, cursor)
+    limit = paging.limit
+    after, ceiling = _page_start(services, paging.cursor)
     bounds = Bounds(as_of=as_of, at=at or as_of, ceiling=ceiling)
     streams = _streams(services, customer_id, as_of, at) if merged else [customer_id]
     rows = services.reads.timeline(

@@ -13,7 +13,7 @@ from starlette.responses import Response
 from api.deps import Reader, ServicesDep
 from api.errors import field_problem
 from api.keys import ApiKey
-from api.params import Cursor, Limit, Moment, MomentQuery
+from api.params import Moment, MomentQuery, Paging, PagingQuery
 from api.reading import reading
 from api.render import decode_cursor, encode_cursor, json_response
 from api.schemas import DuplicatesOut, LookupIn, LookupOut, SharedOut
@@ -49,8 +49,7 @@ async def lookup(
     services: ServicesDep,
     key: Reader,
     moment: MomentQuery,
-    limit: Limit = 100,
-    cursor: Cursor = None,
+    paging: PagingQuery,
 ) -> Response:
     """The streams that hold an identity, by `customer_id`, with their persons;
     found by its normalised form (`+49 30 1234-5678` finds `+493012345678`)."""
@@ -60,10 +59,10 @@ async def lookup(
     except IdentityError as error:
         raise field_problem("value", f"does not normalise as {body.kind}: {error}") from None
     identity = (body.kind, identity_key(store.identity_secret, body.kind, normalised))
-    start = after_of(cursor, (str,))
+    start = after_of(paging.cursor, (str,))
     when = await reading(services, moment)
     document, last = await run_in_threadpool(
-        services.identities.lookup, identity, when, start[0] if start else "", limit
+        services.identities.lookup, identity, when, start[0] if start else "", paging.limit
     )
     return json_response(document | {"next_cursor": cursor_of(None if last is None else [last])})
 
@@ -73,20 +72,12 @@ async def duplicates(
     services: ServicesDep,
     key: Reader,
     moment: MomentQuery,
-    limit: Limit = 100,
-    cursor: Cursor = None,
+    paging: PagingQuery,
 ) -> Response:
     """Every identity held by streams of two or more persons, neither ignored nor
     shared: duplicate candidates, for a person to confirm with a merge."""
     return await _listing(
-        "groups",
-        services.identities.duplicates,
-        (str, str, str),
-        services,
-        key,
-        moment,
-        limit,
-        cursor,
+        "groups", services.identities.duplicates, (str, str, str), services, key, moment, paging
     )
 
 
@@ -95,20 +86,12 @@ async def shared(
     services: ServicesDep,
     key: Reader,
     moment: MomentQuery,
-    limit: Limit = 100,
-    cursor: Cursor = None,
+    paging: PagingQuery,
 ) -> Response:
     """Identities held by more persons than the configured `shared_limit` (a
     switchboard), most persons first; ignored ones are not listed."""
     return await _listing(
-        "identities",
-        services.identities.shared,
-        (int, str, str),
-        services,
-        key,
-        moment,
-        limit,
-        cursor,
+        "identities", services.identities.shared, (int, str, str), services, key, moment, paging
     )
 
 
@@ -119,12 +102,11 @@ async def _listing(
     services: Services,
     key: ApiKey,
     moment: Moment,
-    limit: int,
-    cursor: str | None,
+    paging: Paging,
 ) -> Response:
     """A page of an identity listing under `name`: the cursor checked against the
     types the listing puts in it, "now" caught up to `after`."""
-    start = after_of(cursor, cursor_types)
+    start = after_of(paging.cursor, cursor_types)
     when = await reading(services, moment)
-    found, last = await run_in_threadpool(read, when, start, limit, "pii" in key.scopes)
+    found, last = await run_in_threadpool(read, when, start, paging.limit, "pii" in key.scopes)
     return json_response({name: found, "next_cursor": cursor_of(last)})
