@@ -44,7 +44,7 @@ from bench.identity_layer import (
     streams,
 )
 from bench.projection_rebuild import rebuild_all
-from bench.reads import interleaved
+from bench.reads import _rows, interleaved
 from bench.report import Goal, Row, percentile
 from bench.scale import Scale
 from bench.server import get, post, served
@@ -184,31 +184,6 @@ def _merge_samples(merges: list[Callable[[int], float]], samples: int) -> list[l
             if n:
                 timed[index].append(seconds * 1000)
     return timed
-
-
-def _rows(name: str, samples: list[list[float]], p99_limit: float) -> list[Row]:
-    small, large = samples
-    details = {"samples": len(large)}
-    return [
-        Row(
-            f"{name}, p50",
-            "ms",
-            percentile(large, 0.5),
-            percentile(small, 0.5),
-            "p50 at the small size",
-            Goal("ratio", "<=", 1.3),
-            details,
-        ),
-        Row(
-            f"{name}, p99",
-            "ms",
-            percentile(large, 0.99),
-            percentile(small, 0.99),
-            "p99 at the small size",
-            Goal("measured", "<=", p99_limit, " ms"),
-            details,
-        ),
-    ]
 
 
 def _merge_rows(samples: list[list[float]], sizes: str) -> list[Row]:

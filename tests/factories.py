@@ -37,6 +37,24 @@ def event(kind: str = "contact.inbound", **fields: Any) -> dict[str, Any]:
     return {**base, **defaults[kind], **fields}
 
 
+def linked(customer: str, value: str, kind: str = "phone", **fields: Any) -> dict[str, Any]:
+    """`customer` links identity `value` of `kind` (SPEC 10.1)."""
+    return event(
+        "identity.linked", customer_id=customer, data={"kind": kind}, pii={"value": value}, **fields
+    )
+
+
+def unlinked(customer: str, value: str, kind: str = "phone", **fields: Any) -> dict[str, Any]:
+    """`customer` unlinks identity `value` of `kind`."""
+    return event(
+        "identity.unlinked",
+        customer_id=customer,
+        data={"kind": kind},
+        pii={"value": value},
+        **fields,
+    )
+
+
 IDENTIFIERS = st.from_regex(r"\A[A-Za-z0-9._:@/-]{1,24}\Z")
 _DATA: dict[str, st.SearchStrategy[dict[str, Any]]] = {
     "contact.inbound": st.fixed_dictionaries({}, optional={"abandoned": st.booleans()}),

@@ -16,6 +16,7 @@ import pytest
 
 from journey.postgres.migrate import upgrade
 from journey.rules.sla_config import DEFAULT_SLA_CONFIG_YAML
+from tests import factories
 from tests.factories import event
 from tests.plugins.database import create_database, drop_database
 from tests.plugins.server import KEY_SCOPES, Api, serving, unique
@@ -52,13 +53,7 @@ def append(api: Api, events: list[dict[str, Any]]) -> int:
 
 
 def linked(customer: str, value: str, kind: str = "phone", **fields: Any) -> dict[str, Any]:
-    return event(
-        "identity.linked",
-        customer_id=customer,
-        data={"kind": kind},
-        pii={"value": value},
-        **{"occurred_at": LINKED_AT, **fields},
-    )
+    return factories.linked(customer, value, kind, **{"occurred_at": LINKED_AT, **fields})
 
 
 def lookup(
@@ -104,14 +99,7 @@ def test_as_of_or_at_before_a_link_finds_nothing_and_an_unlink_ends_the_holding(
     assert lookup(api, number, as_of=recorded["recorded_at"]).json()["persons"] == [customer]
     before = "2000-01-01T00:00:00Z"
     assert lookup(api, number, as_of=before).json()["customers"] == []
-    unlink = event(
-        "identity.unlinked",
-        customer_id=customer,
-        data={"kind": "phone"},
-        pii={"value": number},
-        occurred_at=LATER,
-    )
-    after = append(api, [unlink])
+    after = append(api, [factories.unlinked(customer, number, occurred_at=LATER)])
     assert lookup(api, number, after=after).json()["customers"] == []
     assert lookup(api, number, at=LINKED_AT).json()["persons"] == [customer], "held until then"
 

@@ -13,20 +13,14 @@ import orjson
 import pytest
 
 from journey.runtime import Runtime
+from tests import factories
 from tests.cli.conftest import Journey
 
 PHONE = "+49 30 1234-5678"
 
 
 def linked(event_id: str, customer: str, kind: str, value: str) -> dict[str, Any]:
-    return {
-        "id": event_id,
-        "type": "identity.linked",
-        "customer_id": customer,
-        "occurred_at": "2026-09-01T10:00:00Z",
-        "data": {"kind": kind},
-        "pii": {"value": value},
-    }
+    return factories.linked(customer, value, kind, id=event_id, occurred_at="2026-09-01T10:00:00Z")
 
 
 @pytest.fixture

@@ -20,27 +20,11 @@ from projections.identities import IdentitiesProjection
 from projections.identity_index import IdentityIndex
 from projections.registry import build, context_for, rebuild
 from projections.runner import Runner
-from tests.factories import event
+from tests.factories import linked, unlinked
 from tests.plugins.projections import catch_up_all
 
 PHONE = "+49 30 1234-5678"
 NORMALISED = "+493012345678"
-
-
-def linked(customer: str, value: str, kind: str = "phone", **fields: Any) -> dict[str, Any]:
-    return event(
-        "identity.linked", customer_id=customer, data={"kind": kind}, pii={"value": value}, **fields
-    )
-
-
-def unlinked(customer: str, value: str, kind: str = "phone", **fields: Any) -> dict[str, Any]:
-    return event(
-        "identity.unlinked",
-        customer_id=customer,
-        data={"kind": kind},
-        pii={"value": value},
-        **fields,
-    )
 
 
 def caught_up(store: Runtime) -> IdentitiesProjection:
