@@ -69,6 +69,7 @@ def _moment(as_of: AsOf = None, at: At = None, after: After = None) -> Moment:
 
 
 MomentQuery = Annotated[Moment, Depends(_moment)]
+"""The three query parameters of every read that can be answered "now" or replayed."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ def _paging(limit: Limit = 100, cursor: Cursor = None) -> Paging:
 
 
 PagingQuery = Annotated[Paging, Depends(_paging)]
-"""The three query parameters of every read that can be answered "now" or replayed."""
+"""The two query parameters of every paged read."""
 
 Window = Annotated[
     str | None,

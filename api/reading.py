@@ -62,13 +62,6 @@ async def now_or_replayed(
     return found
 
 
-async def reading(services: Services, moment: Moment) -> Moment:
-    """The moment of a read the identity reads answer both ways themselves, from
-    the projections' tables: first they wait for the projections to reach `after`."""
-    await read_model(services, moment.after)
-    return moment
-
-
 def of_known_customer(services: Services, person: Person, found: T, empty: bool) -> T | None:
     """A projected answer about a customer's person, None (as a replay answers)
     when it is empty and no stream of the person has events at all."""

@@ -13,7 +13,7 @@ from starlette.responses import Response
 from api.deps import Reader, ServicesDep
 from api.errors import Problem, field_problem
 from api.params import AsOf, At, CustomerId, MomentQuery, PagingQuery, Window, window_or
-from api.reading import event_documents, now_or_replayed, of_known_customer, reading
+from api.reading import event_documents, now_or_replayed, of_known_customer, read_model
 from api.render import decode_cursor, encode_cursor, json_response
 from api.schemas import (
     Channel,
@@ -170,9 +170,9 @@ async def customer(
     (`value` only with the `pii` scope) and the other persons sharing one.
     Declared after `/timeline`, `/cases` and `/contacts`, which its path would
     otherwise take."""
-    when = await reading(services, moment)
+    await read_model(services, moment.after)  # the identity reads use the projections' tables
     document = await run_in_threadpool(
-        services.identities.customer, customer_id, when, "pii" in key.scopes
+        services.identities.customer, customer_id, moment, "pii" in key.scopes
     )
     if document is None:
         raise _not_found(customer_id)

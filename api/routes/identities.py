@@ -14,7 +14,7 @@ from api.deps import Reader, ServicesDep
 from api.errors import field_problem
 from api.keys import ApiKey
 from api.params import Moment, MomentQuery, Paging, PagingQuery
-from api.reading import reading
+from api.reading import read_model
 from api.render import decode_cursor, encode_cursor, json_response
 from api.schemas import DuplicatesOut, LookupIn, LookupOut, SharedOut
 from api.services import Services
@@ -60,9 +60,9 @@ async def lookup(
         raise field_problem("value", f"does not normalise as {body.kind}: {error}") from None
     identity = (body.kind, identity_key(store.identity_secret, body.kind, normalised))
     start = after_of(paging.cursor, (str,))
-    when = await reading(services, moment)
+    await read_model(services, moment.after)  # the identity reads use the projections' tables
     document, last = await run_in_threadpool(
-        services.identities.lookup, identity, when, start[0] if start else "", paging.limit
+        services.identities.lookup, identity, moment, start[0] if start else "", paging.limit
     )
     return json_response(document | {"next_cursor": cursor_of(None if last is None else [last])})
 
@@ -107,6 +107,6 @@ async def _listing(
     """A page of an identity listing under `name`: the cursor checked against the
     types the listing puts in it, "now" caught up to `after`."""
     start = after_of(paging.cursor, cursor_types)
-    when = await reading(services, moment)
-    found, last = await run_in_threadpool(read, when, start, paging.limit, "pii" in key.scopes)
+    await read_model(services, moment.after)
+    found, last = await run_in_threadpool(read, moment, start, paging.limit, "pii" in key.scopes)
     return json_response({name: found, "next_cursor": cursor_of(last)})
