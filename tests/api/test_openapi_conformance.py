@@ -22,6 +22,7 @@ CASES_PER_OPERATION = 10
 EXCLUDED = [positive_data_acceptance]
 STREAM = "/v1/events/stream"
 STREAM_SECONDS = 1.0  # the stream sends what is stored at once, then waits for commits
+FRAMES_SECONDS = 5.0  # where the frames must have come: time to spare on a loaded machine
 
 
 def test_every_route_conforms_to_the_openapi_document(api: Api) -> None:
@@ -58,7 +59,7 @@ def test_the_streams_frames_conform_to_the_openapi_document(api: Api) -> None:
     from_the_first = schema[STREAM]["GET"].Case(query={"after": 0})
 
     answer = from_the_first.call_and_validate(
-        headers={"Authorization": f"Bearer {api.keys['all']}"}, timeout=STREAM_SECONDS
+        headers={"Authorization": f"Bearer {api.keys['all']}"}, timeout=FRAMES_SECONDS
     )
 
     assert answer.status_code == 200

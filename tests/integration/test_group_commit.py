@@ -77,7 +77,7 @@ def test_under_load_a_group_stays_open_for_requests_that_come_just_after(
     store: Runtime,
 ) -> None:
     ingestor = GatedIngestor(store)
-    committer = GroupCommitter(ingestor, gather_seconds=1.0)  # type: ignore[arg-type]
+    committer = GroupCommitter(ingestor, gather_seconds=3.0)  # type: ignore[arg-type]
     first = committer.submit(store.ingestor.validate([event()]))
     time.sleep(0.2)  # the writer holds `first` alone, gated
     busy = [committer.submit(store.ingestor.validate([event()])) for _ in range(BUSY_GROUP)]
@@ -94,13 +94,13 @@ def test_under_load_a_group_stays_open_for_requests_that_come_just_after(
 
 
 def test_when_idle_a_request_is_committed_without_waiting(store: Runtime) -> None:
-    committer = GroupCommitter(store.ingestor, gather_seconds=5.0)
+    committer = GroupCommitter(store.ingestor, gather_seconds=30.0)
     events = store.ingestor.validate([event()])
     started = time.monotonic()
     committer.submit(events).result(timeout=30)
     seconds = time.monotonic() - started
     committer.close()
-    assert seconds < 2.5  # no wait for company: the last group was not busy
+    assert seconds < 10  # no wait for company (30 s): the last group was not busy
 
 
 def test_events_prepared_elsewhere_are_sealed_again_when_their_key_changed(

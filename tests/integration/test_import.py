@@ -131,7 +131,7 @@ def slow_preparer(settings: Settings, url: str) -> Ingestor:
     return _preparer_ingestor(settings, url)
 
 
-SLOW_START = 4.0
+SLOW_START = 6.0  # the bound below leaves 3 s for the first chunk on a loaded machine
 
 
 def test_chunks_are_prepared_here_while_the_preparer_processes_start(store: Runtime) -> None:
