@@ -26,6 +26,7 @@ from bench import (
     repeated_keys,
 )
 from bench.database import server_url, server_version
+from bench.reference import describe, reference
 from bench.report import Row, print_table, write_json
 from bench.scale import FULL, QUICK, Scale
 
@@ -49,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     server = server_url()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     load_at_start = os.getloadavg()
+    speed_at_start = reference(server)
     run_start = perf_counter()
     rows: list[Row] = []
     timings: dict[str, float] = {}
@@ -77,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         "seconds": timings,
         "failed": failed,
         "machine": _machine(server),
+        "reference": {"start": speed_at_start, "end": reference(server)},
     }
     write_json(options.json, rows, context)
     loads = " → ".join(
@@ -86,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{context['total_seconds']:.0f} s in all; load average {loads}; written to {options.json}",
         highlight=False,
     )
+    speeds = " → ".join(describe(speed) for speed in context["reference"].values())
+    console.print(f"machine reference (bench/reference.py): {speeds}", highlight=False)
     return 1 if failed else 0
 
 
