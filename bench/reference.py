@@ -1,7 +1,8 @@
-"""How fast this machine is at the moment: two fixed workloads, measured at the
-start and the end of a run, so absolute figures (a p99 against its goal) can be
-compared across machines and sessions. Ratios need no such help; absolute goals
-do, because the machines here are shared and their speed varies from day to day.
+"""How fast this machine is at the moment: three fixed workloads, measured at
+the start and the end of a run, so absolute figures (a p99 against its goal)
+can be compared across machines and sessions. Ratios need no such help;
+absolute goals do, because the machines here are shared and their speed varies
+from day to day.
 
 - `python_ms`: a fixed pure-Python loop (ten million additions), median of 5.
 - `select_1_ms`: one `SELECT 1` round trip to the benchmark server, median of 200.
@@ -12,6 +13,7 @@ do, because the machines here are shared and their speed varies from day to day.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from statistics import median
 from time import perf_counter
 
@@ -37,25 +39,30 @@ def describe(measured: dict[str, float]) -> str:
     )
 
 
-def _python_ms() -> float:
+def _median_ms(action: Callable[[], object], times: int) -> float:
+    """The median milliseconds of `times` calls of `action`."""
     timings = []
-    for _ in range(5):
-        start, total = perf_counter(), 0
+    for _ in range(times):
+        start = perf_counter()
+        action()
+        timings.append((perf_counter() - start) * 1000)
+    return median(timings)
+
+
+def _python_ms() -> float:
+    def loop() -> int:
+        total = 0
         for step in range(LOOP):
             total += step
-        timings.append((perf_counter() - start) * 1000)
-    return round(median(timings), 1)
+        return total
+
+    return round(_median_ms(loop, 5), 1)
 
 
 def _select_1_ms(server: str) -> float:
     conninfo = ConnectionParams.from_url(server).conninfo()
     with psycopg.connect(conninfo, autocommit=True) as conn:
-        timings = []
-        for _ in range(200):
-            start = perf_counter()
-            conn.execute("SELECT 1").fetchone()
-            timings.append((perf_counter() - start) * 1000)
-    return round(median(timings), 3)
+        return round(_median_ms(lambda: conn.execute("SELECT 1").fetchone(), 200), 3)
 
 
 def _wake_ms() -> float:
@@ -70,15 +77,14 @@ def _wake_ms() -> float:
         os._exit(0)
     os.close(child_reads)
     os.close(child_writes)
-    timings = []
+
+    def ping_pong() -> bytes:
+        os.write(parent_writes, b"x")
+        return os.read(parent_reads, 1)
+
     try:
-        for _ in range(2000):
-            start = perf_counter()
-            os.write(parent_writes, b"x")
-            os.read(parent_reads, 1)
-            timings.append((perf_counter() - start) * 1000)
+        return round(_median_ms(ping_pong, 2000), 4)
     finally:
         os.close(parent_writes)
         os.close(parent_reads)
         os.waitpid(child, 0)
-    return round(median(timings), 4)
