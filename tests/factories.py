@@ -39,20 +39,18 @@ def event(kind: str = "contact.inbound", **fields: Any) -> dict[str, Any]:
 
 def linked(customer: str, value: str, kind: str = "phone", **fields: Any) -> dict[str, Any]:
     """`customer` links identity `value` of `kind` (SPEC 10.1)."""
-    return event(
-        "identity.linked", customer_id=customer, data={"kind": kind}, pii={"value": value}, **fields
-    )
+    return _identity("identity.linked", customer, value, kind, fields)
 
 
 def unlinked(customer: str, value: str, kind: str = "phone", **fields: Any) -> dict[str, Any]:
     """`customer` unlinks identity `value` of `kind`."""
-    return event(
-        "identity.unlinked",
-        customer_id=customer,
-        data={"kind": kind},
-        pii={"value": value},
-        **fields,
-    )
+    return _identity("identity.unlinked", customer, value, kind, fields)
+
+
+def _identity(
+    type_: str, customer: str, value: str, kind: str, fields: dict[str, Any]
+) -> dict[str, Any]:
+    return event(type_, customer_id=customer, data={"kind": kind}, pii={"value": value}, **fields)
 
 
 IDENTIFIERS = st.from_regex(r"\A[A-Za-z0-9._:@/-]{1,24}\Z")
