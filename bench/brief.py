@@ -20,7 +20,7 @@ import orjson
 from api.keys import ApiKeys
 from bench.database import BenchDatabase, cloned_database, fresh_database
 from bench.grown import LONG_CUSTOMER, LONG_EVENTS, grow, small_store_lines, vacuum
-from bench.reads import _http_pair, _rows, _short, interleaved
+from bench.reads import http_pair, interleaved, latency_rows, sizes_of
 from bench.report import Row
 from bench.scale import Scale
 from bench.server import get, served
@@ -39,7 +39,7 @@ def run(scale: Scale, server: str) -> list[Row]:
                 grow(conn, scale.reads_small, scale.reads_large)
             for db in (small, large):
                 _merge_and_project(db)
-            sizes = f"{_short(scale.reads_large)} stored vs {_short(scale.reads_small)}"
+            sizes = sizes_of(scale)
             return _http_rows((small, large), key, scale.read_samples, sizes)
 
 
@@ -84,9 +84,9 @@ def _http_rows(
                 brief = orjson.loads(get(connection, PATH, key))
                 if len(brief["merged_ids"]) != 3 or len(brief["recent_messages"]) != 5:
                     raise RuntimeError(f"unexpected brief: {brief['merged_ids']}")
-            timed = interleaved(_http_pair(connections, key, lambda _n: PATH), samples)
+            timed = interleaved(http_pair(connections, key, lambda _n: PATH), samples)
             name = f"HTTP GET context, {LONG_EVENTS:,}-event customer, 3 merged streams, {sizes}"
-            return _rows(name, timed)
+            return latency_rows(name, timed)
         finally:
             for connection in connections:
                 connection.close()

@@ -44,7 +44,7 @@ from bench.identity_layer import (
     streams,
 )
 from bench.projection_rebuild import rebuild_all
-from bench.reads import _rows, interleaved
+from bench.reads import interleaved, latency_rows, sizes_of
 from bench.report import Goal, Row, percentile
 from bench.scale import Scale
 from bench.server import get, post, served
@@ -70,7 +70,7 @@ def run(scale: Scale, server: str) -> list[Row]:
                 grow_to(conn, scale.reads_small - layer, scale.reads_large - layer)
             for db in (small, large):
                 _add_layer(db, customers, layer)
-            sizes = f"{_short(scale.reads_large)} stored vs {_short(scale.reads_small)}"
+            sizes = sizes_of(scale)
             return _served_rows((small, large), key, customers, scale, sizes)
 
 
@@ -95,9 +95,9 @@ def _served_rows(
         admins = [db.admin() for db in dbs]
         try:
             timed = interleaved(_pair(connections, _lookup(key, customers)), scale.read_samples)
-            rows = _rows(f"HTTP POST identity lookup, {sizes}", timed, 5)
+            rows = latency_rows(f"HTTP POST identity lookup, {sizes}", timed, 5)
             timed = interleaved(_pair(connections, _customer(key, customers)), scale.read_samples)
-            rows += _rows(f"HTTP GET customer (person, no brief), {sizes}", timed, 10)
+            rows += latency_rows(f"HTTP GET customer (person, no brief), {sizes}", timed, 10)
             merges = [_merger(c, a, key) for c, a in zip(connections, admins, strict=True)]
             rows += _merge_rows(_merge_samples(merges, scale.merge_samples), sizes)
         finally:
@@ -210,7 +210,3 @@ def _merge_rows(samples: list[list[float]], sizes: str) -> list[Row]:
             details,
         ),
     ]
-
-
-def _short(events: int) -> str:
-    return f"{events // 1_000_000}M" if events % 1_000_000 == 0 else f"{events // 1_000}k"

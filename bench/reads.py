@@ -58,7 +58,7 @@ def run(scale: Scale, server: str) -> list[Row]:
             for db in (small, large):
                 with db.admin() as conn:
                     vacuum(conn)
-            sizes = f"{_short(scale.reads_large)} stored vs {_short(scale.reads_small)}"
+            sizes = sizes_of(scale)
             return [
                 rebuild_row,
                 *_store_rows((small, large), case_ids, scale.read_samples, sizes),
@@ -73,11 +73,11 @@ def _store_rows(
     with dbs[0].store() as small, dbs[1].store() as large:
         for page in (DEFAULT_PAGE, WHOLE_PAGE):
             timed = interleaved(_pair((small, large), _timeline(page)), samples)
-            rows += _rows(
+            rows += latency_rows(
                 f"timeline read, {LONG_EVENTS:,}-event customer, page of {page:,}, {sizes}", timed
             )
         timed = interleaved(_pair((small, large), _case(case_ids)), samples)
-        rows += _rows(f"case read (ReadModel.case), {sizes}", timed)
+        rows += latency_rows(f"case read (ReadModel.case), {sizes}", timed)
     return rows
 
 
@@ -98,10 +98,10 @@ def _http_rows(
             for process in (one, two)
         ]
         try:
-            timed = interleaved(_http_pair(connections, key, lambda _n: timeline), samples)
-            rows += _rows(f"HTTP GET timeline, page of {DEFAULT_PAGE}, {sizes}", timed)
-            timed = interleaved(_http_pair(connections, key, _case_path(case_ids)), samples)
-            rows += _rows(f"HTTP GET case, {sizes}", timed)
+            timed = interleaved(http_pair(connections, key, lambda _n: timeline), samples)
+            rows += latency_rows(f"HTTP GET timeline, page of {DEFAULT_PAGE}, {sizes}", timed)
+            timed = interleaved(http_pair(connections, key, _case_path(case_ids)), samples)
+            rows += latency_rows(f"HTTP GET case, {sizes}", timed)
         finally:
             for connection in connections:
                 connection.close()
@@ -170,7 +170,7 @@ def _pair(stores: tuple[Runtime, Runtime], reader: Reader) -> tuple[Read, Read]:
     return reader(stores[0]), reader(stores[1])
 
 
-def _http_pair(
+def http_pair(
     connections: list[http.client.HTTPConnection], key: str, path: Callable[[int], str]
 ) -> tuple[Read, Read]:
     small, large = connections
@@ -190,7 +190,7 @@ def interleaved(reads: tuple[Read, Read], samples: int) -> list[list[float]]:
     return timed
 
 
-def _rows(name: str, samples: list[list[float]], p99_limit: float = 10) -> list[Row]:
+def latency_rows(name: str, samples: list[list[float]], p99_limit: float = 10) -> list[Row]:
     """p50 as a ratio of the large size to the small, p99 against `p99_limit` ms."""
     small, large = samples
     details = {"samples": len(large)}
@@ -213,6 +213,11 @@ def _rows(name: str, samples: list[list[float]], p99_limit: float = 10) -> list[
         details,
     )
     return [p50, p99]
+
+
+def sizes_of(scale: Scale) -> str:
+    """The two store sizes a read row compares, as its name says them."""
+    return f"{_short(scale.reads_large)} stored vs {_short(scale.reads_small)}"
 
 
 def _short(events: int) -> str:
